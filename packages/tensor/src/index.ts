@@ -1,0 +1,30 @@
+export {
+  arange,
+  type CreateOptions,
+  eye,
+  full,
+  fullLike,
+  linspace,
+  ones,
+  onesLike,
+  rand,
+  randint,
+  randn,
+  type TensorLike,
+  tensor,
+  zeros,
+  zerosLike,
+} from './create.js';
+export { DTYPES, type DType, dtypeOf, isDType, itemSize, type TypedArray } from './dtype.js';
+export { dtypeMismatch, formatShape, ShapeError } from './errors.js';
+export { Generator, getDefaultGenerator, manualSeed, type RandomOptions } from './random.js';
+export {
+  broadcastShapes,
+  contiguousStrides,
+  normalizeAxes,
+  normalizeAxis,
+  sameShape,
+  sizeOf,
+} from './shape.js';
+export { type Allocator, allocate, getAllocator, heapAllocator, setAllocator } from './storage.js';
+export { type NestedArray, Tensor } from './tensor.js';

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Runs every package's tests through turbo and prints one plain closing line for CI:
+//   N passed, N failed, N skipped
+// Each package's vitest writes test-results/vitest.json (see @normkit/test-utils/vitest). A package
+// with a test script whose report is missing (suite failed to load, or turbo skipped it because a
+// dependency failed) counts as one failure, so a broken package can never read as green.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const groups = ['packages', 'apps', 'tooling'];
+const extraArgs = process.argv.slice(2);
+
+const testedPackages = [];
+for (const group of groups) {
+  const dir = join(root, group);
+  if (!existsSync(dir)) continue;
+  for (const name of readdirSync(dir)) {
+    const pkgDir = join(dir, name);
+    const manifest = join(pkgDir, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
+    if (pkg.scripts?.test) testedPackages.push({ name: pkg.name, dir: pkgDir });
+  }
+}
+
+for (const { dir } of testedPackages) rmSync(join(dir, 'test-results'), { recursive: true, force: true });
+
+const turbo = spawnSync(
+  'pnpm',
+  [
+    'exec',
+    'turbo',
+    'run',
+    'test',
+    '--continue=dependencies-successful',
+    '--output-logs=new-only',
+    ...extraArgs,
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const rows = [];
+for (const { name, dir } of testedPackages) {
+  const report = join(dir, 'test-results', 'vitest.json');
+  if (!existsSync(report)) {
+    failed += 1;
+    rows.push(`${name}: no test report (suite did not run or failed to load)`);
+    continue;
+  }
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  const suiteErrors = (r.testResults ?? []).filter(
+    (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+  ).length;
+  passed += r.numPassedTests ?? 0;
+  failed += (r.numFailedTests ?? 0) + suiteErrors;
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  rows.push(
+    `${name}: ${r.numPassedTests} passed, ${r.numFailedTests + suiteErrors} failed` +
+      (suiteErrors ? ` (${suiteErrors} file(s) failed to load)` : ''),
+  );
+}
+
+console.log('\nper package:');
+for (const row of rows) console.log(`  ${row}`);
+if (turbo.status !== 0 && failed === 0) {
+  failed += 1;
+  console.log('  turbo exited non-zero with no failing test recorded: counting one failure');
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 ? 1 : 0);

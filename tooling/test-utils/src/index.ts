@@ -1,0 +1,2 @@
+export { assertClose, type CloseOptions, type CloseReport, maxAbsDiff } from './close.js';
+export { type FixtureTensor, fixturePath, fixtureTensorData, loadFixture } from './fixtures.js';
