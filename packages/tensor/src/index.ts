@@ -28,3 +28,7 @@ export {
 } from './shape.js';
 export { type Allocator, allocate, getAllocator, heapAllocator, setAllocator } from './storage.js';
 export { type NestedArray, Tensor } from './tensor.js';
+export * from './elementwise.js';
+export * from './reduce.js';
+export * from './indexing.js';
+export * from './matmul.js';
