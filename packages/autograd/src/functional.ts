@@ -1,0 +1,61 @@
+import { fill, formatShape, type Tensor, zerosLike } from '@normkit/tensor';
+import { backward } from './engine.js';
+import { enableGrad } from './grad-mode.js';
+import { type TensorOperand, tensorOf, Variable } from './variable.js';
+
+type Grads<A extends readonly TensorOperand[]> = { [K in keyof A]: Tensor };
+type Vars<A extends readonly TensorOperand[]> = { [K in keyof A]: Variable };
+
+/**
+ * The gradient function of f (JAX style): `grad(f)(x, y)` calls f on fresh leaf Variables over the
+ * same data and returns [df/dx, df/dy], one Tensor per argument (zeros where f does not depend on
+ * it). f must return a one-element Variable. Existing Variables passed in are not modified: their
+ * `.grad` is untouched and no graph behind them is used (f sees detached copies).
+ */
+export function grad<A extends readonly TensorOperand[]>(
+  f: (...args: Vars<A>) => Variable,
+): (...args: A) => Grads<A> {
+  return (...args: A) => evaluate('grad', f, args).grads;
+}
+
+/** As grad, returning the value too: `const { value, grads } = valueAndGrad(loss)(w, b)`. */
+export function valueAndGrad<A extends readonly TensorOperand[]>(
+  f: (...args: Vars<A>) => Variable,
+): (...args: A) => { value: Tensor; grads: Grads<A> } {
+  return (...args: A) => evaluate('valueAndGrad', f, args);
+}
+
+function evaluate<A extends readonly TensorOperand[]>(
+  name: string,
+  f: (...args: Vars<A>) => Variable,
+  args: A,
+): { value: Tensor; grads: Grads<A> } {
+  const leaves = args.map((a) => new Variable(tensorOf(a), { requiresGrad: true }));
+  const out = enableGrad(() => f(...(leaves as unknown as Vars<A>)));
+  if (!(out instanceof Variable)) {
+    throw new TypeError(`${name}: f must return a Variable, got ${out === null ? 'null' : typeof out}`);
+  }
+  if (out.size !== 1) {
+    throw new RangeError(
+      `${name}: f must return a one-element Variable (a scalar loss), got shape ${formatShape(out.shape)}; ` +
+        'for a non-scalar output call backward(y, seed)',
+    );
+  }
+  if (out.requiresGrad) backward(out);
+  const grads = leaves.map((l) => l.grad ?? zerosLike(l.data));
+  return { value: out.data, grads: grads as unknown as Grads<A> };
+}
+
+export interface ZeroGradOptions {
+  /** true (default, as PyTorch 2): grad = null. false: fill the existing gradient with zeros in place. */
+  setToNone?: boolean;
+}
+
+/** Reset the gradients of parameters before the next backward (gradients accumulate otherwise). */
+export function zeroGrad(params: Iterable<Variable>, options: ZeroGradOptions = {}): void {
+  const setToNone = options.setToNone ?? true;
+  for (const p of params) {
+    if (setToNone) p.grad = null;
+    else if (p.grad) fill(p.grad, 0);
+  }
+}
