@@ -53,7 +53,7 @@ try {
   const names = publicPackages.map(({ pkg }) => pkg.name);
   // Every package must export at least these names; a smoke call per package proves the code runs.
   const smoke = {
-    '@normkit/tensor': `const a = m.tensor([[1, 2], [3, 4]]); if (a.transpose().reshape([4]).get(1) !== 3) throw new Error('tensor smoke');`,
+    '@normkit/tensor': `const a = m.tensor([[1, 2], [3, 4]]); if (a.transpose().reshape([4]).get(1) !== 3) throw new Error('tensor smoke'); if (m.matmul(a, a).toArray()[1][1] !== 22) throw new Error('tensor matmul smoke');`,
     '@normkit/norms': `const r = m.layerNormForward(t.tensor([[1, 2, 3]]), [3]); if (Math.abs(r.y.toArray()[0][0] + 1.2247) > 1e-3) throw new Error('norms smoke');`,
   };
   for (const name of names) {

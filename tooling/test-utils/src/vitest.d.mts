@@ -7,6 +7,7 @@ export declare function normkitVitestConfig(options?: NormkitVitestOptions): {
   ssr: { resolve: { conditions: string[]; externalConditions: string[] } };
   test: {
     include: string[];
+    setupFiles: string[];
     reporters: string[];
     outputFile: { json: string };
     testTimeout: number;

@@ -2,6 +2,7 @@
 // export condition (no build needed), and write a JSON report that scripts/test-summary.mjs sums.
 // Plain JS (with vitest.d.mts beside it) because vitest loads configs with Node's own loader.
 const sourceConditions = ['@normkit/source', 'module', 'node', 'import', 'default'];
+const setupFile = new URL('./vitest-setup.mjs', import.meta.url).pathname;
 
 /** @param {{ testTimeout?: number }} [options] */
 export function normkitVitestConfig(options = {}) {
@@ -10,6 +11,7 @@ export function normkitVitestConfig(options = {}) {
     ssr: { resolve: { conditions: sourceConditions, externalConditions: ['@normkit/source'] } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      setupFiles: [setupFile],
       reporters: ['default', 'json'],
       outputFile: { json: 'test-results/vitest.json' },
       // gradchecks and fixture sweeps are CPU work on 2 cores

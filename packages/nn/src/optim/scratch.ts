@@ -1,0 +1,33 @@
+import { allocate, type DType, Tensor, type TypedArray } from '@normkit/tensor';
+import { sameDims } from './checks.js';
+
+/**
+ * Temporary buffers for an optimizer's update (Adam's denominator, SGD's weight-decayed gradient).
+ * Updates run one parameter at a time, so two buffers the size of the LARGEST parameter (per dtype)
+ * serve every parameter: the memory cost is 2 x max(param size), not 2 x total, and nothing is
+ * allocated per step once each parameter has its views. The views of a parameter are cached and
+ * rebuilt only when its shape changes or a larger parameter forced the buffers to grow.
+ */
+export class Scratch {
+  private readonly buffers = new Map<DType, TypedArray[]>();
+  private readonly views = new Map<object, Tensor[]>();
+
+  /** Buffer k (0 or 1) viewed as a contiguous tensor of this shape and dtype. Owner keys the cache. */
+  get(owner: object, shape: readonly number[], dtype: DType, k: 0 | 1): Tensor {
+    const cached = this.views.get(owner);
+    const view = cached?.[k];
+    if (view !== undefined && view.dtype === dtype && sameDims(view.shape, shape)) return view;
+    const size = shape.reduce((a, b) => a * b, 1);
+    let bufs = this.buffers.get(dtype);
+    if (bufs === undefined || bufs[0]!.length < size) {
+      // grow both; views into the old buffers stay valid (they keep their arrays alive) but are
+      // dropped so every parameter moves onto the new pair
+      bufs = [allocate(dtype, Math.max(size, 1)), allocate(dtype, Math.max(size, 1))];
+      this.buffers.set(dtype, bufs);
+      this.views.clear();
+    }
+    const pair = [new Tensor(bufs[0]!, shape), new Tensor(bufs[1]!, shape)];
+    this.views.set(owner, pair);
+    return pair[k]!;
+  }
+}
