@@ -42,7 +42,9 @@ export function checkEps(op: string, eps: number): void {
 
 export function checkSameDtype(op: string, arg: string, t: Tensor, dtype: DType): void {
   if (t.dtype !== dtype) {
-    throw new TypeError(`${op}: ${arg} has dtype ${t.dtype}, expected ${dtype} (the dtype of x); normkit does not mix dtypes`);
+    throw new TypeError(
+      `${op}: ${arg} has dtype ${t.dtype}, expected ${dtype} (the dtype of x); normkit does not mix dtypes`,
+    );
   }
 }
 
@@ -99,7 +101,11 @@ export function outputBuffer(
   dtype: DType,
 ): Tensor {
   if (provided === undefined) return zeros(shape, { dtype });
-  if (provided.size !== sizeOf(shape) || provided.shape.some((d, i) => d !== shape[i]) || provided.shape.length !== shape.length) {
+  if (
+    provided.size !== sizeOf(shape) ||
+    provided.shape.some((d, i) => d !== shape[i]) ||
+    provided.shape.length !== shape.length
+  ) {
     throw new ShapeError(op, arg, `shape ${formatShape(shape)}`, formatShape(provided.shape));
   }
   if (provided.dtype !== dtype) {
@@ -112,7 +118,12 @@ export function outputBuffer(
 }
 
 /** Saved statistics: float64, one value per normalized group, shaped like the leading dims. */
-export function statsBuffer(op: string, arg: string, provided: Tensor | undefined, shape: readonly number[]): Tensor {
+export function statsBuffer(
+  op: string,
+  arg: string,
+  provided: Tensor | undefined,
+  shape: readonly number[],
+): Tensor {
   return outputBuffer(op, arg, provided, shape, 'float64');
 }
 
