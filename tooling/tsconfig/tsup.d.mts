@@ -1,0 +1,8 @@
+export declare function packageBuild(entry?: string[]): {
+  entry: string[];
+  format: ('esm' | 'cjs')[];
+  dts: { compilerOptions: { ignoreDeprecations: string } };
+  sourcemap: boolean;
+  clean: boolean;
+  target: string;
+};
