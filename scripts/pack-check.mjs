@@ -72,6 +72,17 @@ try {
     console.log(`${name}: ESM import and CJS require ok`);
   }
 
+  // Node-only subpaths (./node): import and require them too.
+  for (const { pkg } of publicPackages) {
+    if (!pkg.exports?.['./node']) continue;
+    const sub = `${pkg.name}/node`;
+    writeFileSync(join(consumer, 'esm.mjs'), `import * as m from '${sub}';\nif (!Object.keys(m).length) throw new Error('empty');\n`);
+    writeFileSync(join(consumer, 'cjs.cjs'), `const m = require('${sub}');\nif (!Object.keys(m).length) throw new Error('empty');\n`);
+    run('node', ['esm.mjs'], consumer);
+    run('node', ['cjs.cjs'], consumer);
+    console.log(`${sub}: ESM import and CJS require ok`);
+  }
+
   writeFileSync(
     join(consumer, 'consumer.ts'),
     `${names.map((n, i) => `import * as p${i} from '${n}';`).join('\n')}\n` +

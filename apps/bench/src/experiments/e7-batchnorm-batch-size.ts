@@ -65,8 +65,24 @@ export const e7 = defineExperiment<E7Config, E7Measurements>({
     'and eval-mode (running statistics) outputs disagree and its held-out loss is worse than LayerNorm, ' +
     'which is independent of the batch (Ioffe & Szegedy 2015; Ba et al. 2016; Wu & He 2018, figure 1).',
   configs: {
-    quick: { hidden: 64, steps: 300, lr: 0.003, batchSizes: [2, 64], evalSamples: 1024, seeds: 1, delta: 0.05 },
-    full: { hidden: 128, steps: 3000, lr: 0.001, batchSizes: [2, 8, 64], evalSamples: 4096, seeds: 3, delta: 0.05 },
+    quick: {
+      hidden: 64,
+      steps: 300,
+      lr: 0.003,
+      batchSizes: [2, 64],
+      evalSamples: 1024,
+      seeds: 1,
+      delta: 0.05,
+    },
+    full: {
+      hidden: 128,
+      steps: 3000,
+      lr: 0.001,
+      batchSizes: [2, 8, 64],
+      evalSamples: 4096,
+      seeds: 3,
+      delta: 0.05,
+    },
   },
   variants: (c) => c.batchSizes.flatMap((bs) => [variant('batch', bs), variant('layer', bs)]),
   seeds: (c) => c.seeds,
@@ -124,8 +140,10 @@ export const e7 = defineExperiment<E7Config, E7Measurements>({
       runs.filter((r) => r.variant === variant(norm, bs) && r.measurements).map((r) => r.measurements![key]);
     const small = Math.min(...c.batchSizes);
     const large = Math.max(...c.batchSizes);
-    const gap = (bs: number) => mean(pick('batch', bs, 'evalLoss')) - mean(pick('batch', bs, 'trainModeLoss'));
-    const vsLn = (bs: number) => pairedDifference(pick('batch', bs, 'evalLoss'), pick('layer', bs, 'evalLoss')).mean;
+    const gap = (bs: number) =>
+      mean(pick('batch', bs, 'evalLoss')) - mean(pick('batch', bs, 'trainModeLoss'));
+    const vsLn = (bs: number) =>
+      pairedDifference(pick('batch', bs, 'evalLoss'), pick('layer', bs, 'evalLoss')).mean;
     const lnLoss = c.batchSizes.map((bs) => mean(pick('layer', bs, 'evalLoss')));
     const first = runs.find((r) => r.measurements)?.measurements;
     if (!first) return { verdict: 'inconclusive', summary: 'every run failed' };
@@ -141,10 +159,14 @@ export const e7 = defineExperiment<E7Config, E7Measurements>({
         Math.abs(gap(small)) > d,
       ),
       claim(`agree at batch ${large}: ${fmt(gap(large))} (|.| < ${d})`, Math.abs(gap(large)) < d),
-      claim(`BatchNorm minus LayerNorm eval loss at batch ${small}: ${fmt(vsLn(small))} (> ${d})`, vsLn(small) > d),
+      claim(
+        `BatchNorm minus LayerNorm eval loss at batch ${small}: ${fmt(vsLn(small))} (> ${d})`,
+        vsLn(small) > d,
+      ),
       claim(`at batch ${large}: ${fmt(vsLn(large))} (< ${d})`, vsLn(large) < d),
     ]);
-    const acc = (norm: string) => c.batchSizes.map((bs) => `${bs}: ${fmt(mean(pick(norm, bs, 'evalAccuracy')))}`).join(', ');
+    const acc = (norm: string) =>
+      c.batchSizes.map((bs) => `${bs}: ${fmt(mean(pick(norm, bs, 'evalAccuracy')))}`).join(', ');
     const bayes = first.bayesAccuracy;
     return {
       verdict: v.verdict,
@@ -153,7 +175,9 @@ export const e7 = defineExperiment<E7Config, E7Measurements>({
   },
   charts(runs, c) {
     const avg = (norm: string, bs: number, key: 'evalLoss' | 'trainModeLoss' | 'evalAccuracy') => {
-      const v = runs.filter((r) => r.variant === variant(norm, bs) && r.measurements).map((r) => r.measurements![key]);
+      const v = runs
+        .filter((r) => r.variant === variant(norm, bs) && r.measurements)
+        .map((r) => r.measurements![key]);
       return v.length ? mean(v) : null;
     };
     const categories = c.batchSizes.map((bs) => `batch ${bs}`);
@@ -165,7 +189,10 @@ export const e7 = defineExperiment<E7Config, E7Measurements>({
         categories,
         series: [
           { name: 'BatchNorm, eval mode', values: c.batchSizes.map((bs) => avg('batch', bs, 'evalLoss')) },
-          { name: 'BatchNorm, train mode', values: c.batchSizes.map((bs) => avg('batch', bs, 'trainModeLoss')) },
+          {
+            name: 'BatchNorm, train mode',
+            values: c.batchSizes.map((bs) => avg('batch', bs, 'trainModeLoss')),
+          },
           { name: 'LayerNorm', values: c.batchSizes.map((bs) => avg('layer', bs, 'evalLoss')) },
         ],
       },
@@ -217,7 +244,8 @@ function scores(logits: Variable, y: Int32Array): { loss: number; accuracy: numb
   let correct = 0;
   for (let b = 0; b < y.length; b++) {
     let best = 0;
-    for (let j = 1; j < V; j++) if (l.data[l.offset + b * V + j]! > l.data[l.offset + b * V + best]!) best = j;
+    for (let j = 1; j < V; j++)
+      if (l.data[l.offset + b * V + j]! > l.data[l.offset + b * V + best]!) best = j;
     if (best === y[b]) correct++;
   }
   return { loss, accuracy: correct / y.length };

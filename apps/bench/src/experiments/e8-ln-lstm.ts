@@ -3,8 +3,8 @@ import {
   AdamW,
   crossEntropy,
   LayerNormLSTMCell,
-  LSTMCell,
   Linear,
+  LSTMCell,
   type Module,
   type RecurrentCell,
   runLSTM,
@@ -58,8 +58,26 @@ export const e8 = defineExperiment<E8Config, E8Measurements>({
     'Layer normalization speeds up the training of recurrent networks (fewer updates to a given loss) and ' +
     'stabilises their hidden-state dynamics (Ba, Kiros & Hinton 2016, Layer Normalization, sections 3.1 and 6).',
   configs: {
-    quick: { hidden: 32, seqLen: 32, batchSize: 8, steps: 100, lr: 0.01, seeds: 1, targetFraction: 0.25, speedup: 0.8 },
-    full: { hidden: 64, seqLen: 100, batchSize: 16, steps: 600, lr: 0.01, seeds: 3, targetFraction: 0.5, speedup: 0.8 },
+    quick: {
+      hidden: 32,
+      seqLen: 32,
+      batchSize: 8,
+      steps: 100,
+      lr: 0.01,
+      seeds: 1,
+      targetFraction: 0.25,
+      speedup: 0.8,
+    },
+    full: {
+      hidden: 64,
+      seqLen: 100,
+      batchSize: 16,
+      steps: 600,
+      lr: 0.01,
+      seeds: 3,
+      targetFraction: 0.5,
+      speedup: 0.8,
+    },
   },
   variants: () => ['lstm', 'ln-lstm'],
   seeds: (c) => c.seeds,
@@ -84,7 +102,13 @@ export const e8 = defineExperiment<E8Config, E8Measurements>({
       loss.backward();
       opt.step();
       losses.push(loss.item());
-      ctx.report.step({ step, totalSteps: c.steps, loss: losses[step - 1]!, lr: c.lr, tokens: c.batchSize * c.seqLen });
+      ctx.report.step({
+        step,
+        totalSteps: c.steps,
+        loss: losses[step - 1]!,
+        lr: c.lr,
+        tokens: c.batchSize * c.seqLen,
+      });
       if (!Number.isFinite(losses[step - 1]!)) break;
     }
     const levels = corpus.levels;
@@ -105,19 +129,25 @@ export const e8 = defineExperiment<E8Config, E8Measurements>({
     };
   },
   verdict(runs, c) {
-    const of = (v: string) => runs.filter((r) => r.variant === v && r.measurements).map((r) => r.measurements!);
+    const of = (v: string) =>
+      runs.filter((r) => r.variant === v && r.measurements).map((r) => r.measurements!);
     const lstm = of('lstm');
     const ln = of('ln-lstm');
-    if (lstm.length === 0 || ln.length === 0) return { verdict: 'inconclusive', summary: 'a variant failed every run' };
+    if (lstm.length === 0 || ln.length === 0)
+      return { verdict: 'inconclusive', summary: 'a variant failed every run' };
     // a run that never reaches the target counts as the full budget (a lower bound on its steps)
     const steps = (ms: E8Measurements[]) => ms.map((m) => m.stepsToTarget ?? c.steps);
     const reached = (ms: E8Measurements[]) => ms.filter((m) => m.stepsToTarget !== null).length;
     const sLstm = mean(steps(lstm));
     const sLn = mean(steps(ln));
     // drift: the state norm at the end of a 4T sequence over its norm at t = T (the trained length)
-    const drift = (ms: E8Measurements[]) => mean(ms.map((m) => m.cellNorm[m.cellNorm.length - 1]! / m.cellNorm[c.seqLen - 1]!));
+    const drift = (ms: E8Measurements[]) =>
+      mean(ms.map((m) => m.cellNorm[m.cellNorm.length - 1]! / m.cellNorm[c.seqLen - 1]!));
     const v = decide([
-      premise(`LN-LSTM reaches the target loss ${fmt(ln[0]!.target)} (${reached(ln)}/${ln.length} runs)`, reached(ln) > 0),
+      premise(
+        `LN-LSTM reaches the target loss ${fmt(ln[0]!.target)} (${reached(ln)}/${ln.length} runs)`,
+        reached(ln) > 0,
+      ),
       claim(
         `LN-LSTM steps to target ${fmt(sLn)} vs LSTM ${fmt(sLstm)} (${reached(lstm)}/${lstm.length} reached; unreached = ${c.steps}) (ratio <= ${c.speedup})`,
         sLn <= c.speedup * sLstm,
@@ -140,7 +170,9 @@ export const e8 = defineExperiment<E8Config, E8Measurements>({
       yLabel: 'mean norm over the batch',
       series: first.map((r) => ({
         name: r.variant,
-        points: t(r.measurements![key].length).map((i) => [i, r.measurements![key][i - 1]!] as [number, number]),
+        points: t(r.measurements![key].length).map(
+          (i) => [i, r.measurements![key][i - 1]!] as [number, number],
+        ),
       })),
     });
     return [
