@@ -76,8 +76,14 @@ try {
   for (const { pkg } of publicPackages) {
     if (!pkg.exports?.['./node']) continue;
     const sub = `${pkg.name}/node`;
-    writeFileSync(join(consumer, 'esm.mjs'), `import * as m from '${sub}';\nif (!Object.keys(m).length) throw new Error('empty');\n`);
-    writeFileSync(join(consumer, 'cjs.cjs'), `const m = require('${sub}');\nif (!Object.keys(m).length) throw new Error('empty');\n`);
+    writeFileSync(
+      join(consumer, 'esm.mjs'),
+      `import * as m from '${sub}';\nif (!Object.keys(m).length) throw new Error('empty');\n`,
+    );
+    writeFileSync(
+      join(consumer, 'cjs.cjs'),
+      `const m = require('${sub}');\nif (!Object.keys(m).length) throw new Error('empty');\n`,
+    );
     run('node', ['esm.mjs'], consumer);
     run('node', ['cjs.cjs'], consumer);
     console.log(`${sub}: ESM import and CJS require ok`);

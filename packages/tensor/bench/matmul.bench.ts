@@ -1,145 +1,251 @@
 /**
  * matmul benchmark: `pnpm --filter @normkit/tensor bench` (node --import tsx bench/matmul.bench.ts).
  *
- * As llm.c's dev/ kernels: every case is first validated against a plain float64 triple loop
- * (maxdiff printed; the run fails if it is out of tolerance), then timed: WARMUP untimed calls,
- * then REPS timed calls, median reported. GFLOP/s = 2*M*N*K / time. The baseline is the naive
- * i-k-j triple loop (float64 accumulate into the float32 output row, unit stride over B's rows)
- * on the same operands and layout, timed the same way.
- *
- * matmul is timed writing into a preallocated `out` (the kernel, as a training loop calls it);
- * "best" is the fastest of those runs (a hint when the machine is busy), GFLOP/s uses the median;
- * the "fresh" column is matmul(a, b) allocating its result each call (includes page faults).
+ * float32 C = A B three ways on the same values, side by side:
+ * - js:   the JS kernel (internal/gemm.ts, float64 sums), tensors on the JS heap;
+ * - wasm: the WebAssembly SIMD kernel (wasm/gemm.ts, float32 sums), tensors in the wasm memory;
+ * - tfjs-wasm: @tensorflow/tfjs-backend-wasm (XNNPACK, one thread), when apps/bench's
+ *   node_modules has it (the column says n/a otherwise). tf.matMul runs synchronously in that
+ *   backend, so it is timed like the bench app does: matMul, then dispose the previous result.
+ * As llm.c's dev/ kernels: every implementation is first validated against a plain float64 triple
+ * loop (maxdiff printed; the run fails if it is out of tolerance), then timed. The three are timed
+ * interleaved (one call each per round, WARMUP untimed rounds first) so a busy machine slows them
+ * alike, and the median of REPS rounds is reported; ratios are of medians from the same run.
+ * GFLOP/s = 2*M*N*K / time. Everything writes into a preallocated output (as a training loop).
  */
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { matmul, randn, type Tensor, zeros } from '../src/index.js';
+import { matmul, randn, setBackend, type Tensor, zeros } from '../src/index.js';
 
-const WARMUP = 2;
+const WARMUP = 3;
 const REPS = 9;
 
 interface Case {
   name: string;
-  a: Tensor;
-  b: Tensor;
+  m: number;
+  k: number;
+  n: number;
+  /** Which operand is a transposed view: 'b' is x @ W^T (W [N, K]), 'a' is x^T @ dy (x [K, M]). */
+  transposed?: 'a' | 'b';
 }
 
-const f32 = (shape: number[], seed: number) => randn(shape, { seed });
 const cases: Case[] = [
-  { name: '512x512 @ 512x512', a: f32([512, 512], 1), b: f32([512, 512], 2) },
-  { name: '[8192,128] @ [128,512]  (MLP up)', a: f32([64 * 128, 128], 3), b: f32([128, 512], 4) },
-  { name: '[8192,512] @ [512,128]  (MLP down)', a: f32([64 * 128, 512], 5), b: f32([512, 128], 6) },
-  { name: '[8192,128] @ W^T, W [512,128]', a: f32([64 * 128, 128], 7), b: f32([512, 128], 8).transpose() },
+  { name: '512^3', m: 512, k: 512, n: 512 },
+  { name: 'GPT qkv', m: 8192, k: 128, n: 384 },
+  { name: 'GPT MLP up', m: 8192, k: 128, n: 512 },
+  { name: 'GPT MLP down', m: 8192, k: 512, n: 128 },
+  { name: 'GPT x @ W^T', m: 8192, k: 128, n: 512, transposed: 'b' },
+  { name: 'GPT dW = x^T @ dy', m: 128, k: 8192, n: 512, transposed: 'a' },
+  { name: 'thin (bench app)', m: 65536, k: 64, n: 64 },
+  { name: 'attention-sized', m: 64, k: 32, n: 64 },
 ];
 
-/** Operand as (data, offset, row stride, column stride) for the plain loops below. */
-function layout(t: Tensor) {
-  return { d: t.data, off: t.offset, rs: t.strides[0]!, cs: t.strides[1]! };
+interface TfMatmul {
+  run: () => void;
+  result: () => Float32Array;
+  dispose: () => void;
 }
 
-/** The oracle: C[i,j] = sum_p A[i,p] B[p,j], one float64 dot product per element. */
-function reference(a: Tensor, b: Tensor): Float64Array {
+/** tfjs-core + tfjs-backend-wasm from apps/bench's dependencies, or null when not installed. */
+async function loadTfjsWasm(): Promise<{ note: string; prepare: (a: Tensor, b: Tensor) => TfMatmul } | null> {
+  // biome-ignore lint/suspicious/noExplicitAny: an optional peer, loaded without its types
+  let tf: any;
+  try {
+    const require = createRequire(new URL('../../../apps/bench/package.json', import.meta.url));
+    tf = require('@tensorflow/tfjs-core');
+    const wasm = require('@tensorflow/tfjs-backend-wasm');
+    tf.enableProdMode();
+    if (!(await tf.setBackend('wasm'))) return null;
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    return {
+      note: `tfjs-core ${tf.version_core}, wasm ${wasm.version_wasm}, ${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread(s)`,
+      prepare: (a, b) => {
+        // the same values, in tfjs's own memory; a transposed operand is handed over as such
+        const ta = a.isContiguous()
+          ? tf.tensor(a.toTypedArray(), a.shape)
+          : tf.tensor(a.transpose().toTypedArray(), [a.shape[1], a.shape[0]]);
+        const tb = b.isContiguous()
+          ? tf.tensor(b.toTypedArray(), b.shape)
+          : tf.tensor(b.transpose().toTypedArray(), [b.shape[1], b.shape[0]]);
+        let last: { dispose(): void; dataSync(): Float32Array } | null = null;
+        return {
+          run: () => {
+            last?.dispose();
+            last = tf.matMul(ta, tb, !a.isContiguous(), !b.isContiguous());
+          },
+          result: () => last!.dataSync(),
+          dispose: () => tf.dispose([ta, tb, ...(last ? [last] : [])]),
+        };
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The operands of a case as tensors of the current backend (same seeds, so the same values). */
+function operands(c: Case): { a: Tensor; b: Tensor; out: Tensor } {
+  const a =
+    c.transposed === 'a' ? randn([c.k, c.m], { seed: 1 }).transpose() : randn([c.m, c.k], { seed: 1 });
+  const b =
+    c.transposed === 'b' ? randn([c.n, c.k], { seed: 2 }).transpose() : randn([c.k, c.n], { seed: 2 });
+  return { a, b, out: zeros([c.m, c.n]) };
+}
+
+/** The oracle: C[i,j] = sum_p A[i,p] B[p,j] in float64, and sum_p |A[i,p] B[p,j]| (error scale). */
+function reference(a: Tensor, b: Tensor): { c: Float64Array; abs: Float64Array } {
   const [M, K] = a.shape as [number, number];
   const N = b.shape[1]!;
-  const A = layout(a);
-  const B = layout(b);
+  const A = a.toTypedArray();
+  const Bt = b.transpose().toTypedArray(); // column j of B contiguous
   const c = new Float64Array(M * N);
+  const abs = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = 0;
-      for (let p = 0; p < K; p++) s += A.d[A.off + i * A.rs + p * A.cs]! * B.d[B.off + p * B.rs + j * B.cs]!;
+      let sa = 0;
+      for (let p = 0; p < K; p++) {
+        const x = A[i * K + p]! * Bt[j * K + p]!;
+        s += x;
+        sa += Math.abs(x);
+      }
       c[i * N + j] = s;
+      abs[i * N + j] = sa;
     }
   }
-  return c;
+  return { c, abs };
 }
 
-/** Baseline: the textbook i-k-j loop, row of C accumulated in float64, then stored. */
-function naive(a: Tensor, b: Tensor, out: Float32Array, row: Float64Array): void {
-  const [M, K] = a.shape as [number, number];
-  const N = b.shape[1]!;
-  const A = layout(a);
-  const B = layout(b);
-  for (let i = 0; i < M; i++) {
-    row.fill(0);
-    for (let p = 0; p < K; p++) {
-      const av = A.d[A.off + i * A.rs + p * A.cs]!;
-      const q = B.off + p * B.rs;
-      for (let j = 0; j < N; j++) row[j]! += av * B.d[q + j * B.cs]!;
-    }
-    for (let j = 0; j < N; j++) out[i * N + j] = row[j]!;
+/**
+ * maxdiff against the reference, and whether it is within tolerance. float32 sums (wasm, XNNPACK):
+ * Higham's gamma_K * sum|a b| with u = 2^-24. float64 sums rounded once (js): half an ulp of the
+ * result, 2^-24 |c|, plus the float64 summation error gamma_K * sum|a b| with u = 2^-53 (it shows
+ * where terms cancel and c is tiny).
+ */
+function validate(
+  got: ArrayLike<number>,
+  ref: { c: Float64Array; abs: Float64Array },
+  k: number,
+  f32Sums: boolean,
+) {
+  const gamma = (u: number) => (k * u) / (1 - k * u);
+  const g32 = gamma(2 ** -24);
+  const g64 = gamma(2 ** -53);
+  let maxdiff = 0;
+  let ok = true;
+  for (let i = 0; i < ref.c.length; i++) {
+    const d = Math.abs(got[i]! - ref.c[i]!);
+    maxdiff = Math.max(maxdiff, d);
+    const bound = f32Sums ? g32 * ref.abs[i]! : 2 ** -24 * Math.abs(ref.c[i]!) + g64 * ref.abs[i]!;
+    if (!(d <= bound)) ok = false;
   }
+  return { maxdiff, ok };
 }
 
-/** Median and best of REPS timed runs, after WARMUP untimed ones. */
-function time(fn: () => void): { median: number; best: number } {
-  for (let i = 0; i < WARMUP; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((x, y) => x - y);
-  return { median: times[REPS >> 1]!, best: times[0]! };
-}
+const median = (t: number[]) => [...t].sort((x, y) => x - y)[t.length >> 1]!;
+const ms = (t: number) => t.toFixed(t < 1 ? 4 : 2);
 
+const tf = await loadTfjsWasm();
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} (${cpus().length} cores)`);
-console.log(`float32 operands; median of ${REPS} runs after ${WARMUP} warmup runs\n`);
+console.log(`tfjs-wasm: ${tf ? tf.note : 'n/a (not installed in apps/bench)'}`);
+console.log(`float32; median of ${REPS} interleaved rounds after ${WARMUP} warmup rounds\n`);
+// V8 first runs wasm through its baseline compiler and swaps in optimized code (compiled in the
+// background) once a function is hot; on a busy machine that can take a few hundred ms. Warm every
+// implementation up on a mid-sized product first so the first case is not timed half-optimized.
+{
+  const warm: Case = { name: 'warm-up', m: 256, k: 256, n: 256 };
+  setBackend('wasm');
+  const w = operands(warm);
+  setBackend('js');
+  const peer = tf?.prepare(w.a, w.b);
+  const until = performance.now() + 1500;
+  setBackend('wasm');
+  while (performance.now() < until) {
+    matmul(w.a, w.b, w.out);
+    peer?.run();
+  }
+  setBackend('js');
+  peer?.dispose();
+}
+
 const header = [
   'case',
-  'maxdiff',
-  'matmul ms',
-  'best ms',
-  'GFLOP/s',
-  'fresh ms',
-  'naive ms',
-  'naive GF/s',
-  'speedup',
+  'M x K x N',
+  'js ms',
+  'wasm ms',
+  'tfjs-wasm ms',
+  'wasm GF/s',
+  'wasm/js',
+  'wasm/tfjs',
+  'maxdiff wasm',
 ];
 const rows: string[][] = [];
 let failed = false;
-for (const { name, a, b } of cases) {
-  const [M, K] = a.shape as [number, number];
-  const N = b.shape[1]!;
-  const flops = 2 * M * N * K;
-  const out = zeros([M, N]);
+for (const c of cases) {
+  setBackend('js');
+  const js = operands(c);
+  setBackend('wasm');
+  const wasm = operands(c);
+  setBackend('js');
+  const ref = reference(js.a, js.b);
+  const peer: TfMatmul | null = tf ? tf.prepare(js.a, js.b) : null;
 
-  // validate first: float32 result vs float64 reference
-  matmul(a, b, out);
-  const want = reference(a, b);
-  let maxdiff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    maxdiff = Math.max(maxdiff, Math.abs(out.data[i]! - want[i]!));
-    scale = Math.max(scale, Math.abs(want[i]!));
+  const runs: [string, () => void][] = [
+    ['js', () => matmul(js.a, js.b, js.out)],
+    ['wasm', () => matmul(wasm.a, wasm.b, wasm.out)],
+  ];
+  if (peer) runs.push(['tfjs-wasm', peer.run]);
+  // validate first (the first call also instantiates and tiers up nothing: warmup follows)
+  setBackend('wasm'); // the wasm kernel runs only under the wasm backend
+  for (const [, run] of runs) run();
+  const checks = {
+    js: validate(js.out.data, ref, c.k, false),
+    wasm: validate(wasm.out.data, ref, c.k, true),
+    tfjs: peer ? validate(peer.result(), ref, c.k, true) : null,
+  };
+  for (const [name, check] of Object.entries(checks)) {
+    if (check && !check.ok) {
+      failed = true;
+      console.error(`${c.name}: ${name} out of tolerance (maxdiff ${check.maxdiff.toExponential(2)})`);
+    }
   }
-  if (!(maxdiff <= 1e-6 * Math.max(1, scale))) failed = true; // float32 rounding of the result only
-
-  const { median: ms, best } = time(() => matmul(a, b, out));
-  const fresh = time(() => matmul(a, b)).median;
-  const naiveOut = new Float32Array(M * N);
-  const row = new Float64Array(N);
-  const naiveMs = time(() => naive(a, b, naiveOut, row)).median;
+  for (let w = 0; w < WARMUP; w++) for (const [, run] of runs) run();
+  const times = runs.map(() => [] as number[]);
+  for (let r = 0; r < REPS; r++) {
+    runs.forEach(([, run], i) => {
+      const t0 = performance.now();
+      run();
+      times[i]!.push(performance.now() - t0);
+    });
+  }
+  setBackend('js');
+  peer?.dispose();
+  const [jsMs, wasmMs, tfMs] = times.map(median) as [number, number, number | undefined];
+  const flops = 2 * c.m * c.n * c.k;
+  const t = c.transposed ? ` (${c.transposed}^T)` : '';
   rows.push([
-    name,
-    maxdiff.toExponential(2),
-    ms.toFixed(1),
-    best.toFixed(1),
-    (flops / ms / 1e6).toFixed(2),
-    fresh.toFixed(1),
-    naiveMs.toFixed(1),
-    (flops / naiveMs / 1e6).toFixed(2),
-    `${(naiveMs / ms).toFixed(1)}x`,
+    c.name,
+    `${c.m}x${c.k}x${c.n}${t}`,
+    ms(jsMs),
+    ms(wasmMs),
+    tfMs === undefined ? 'n/a' : ms(tfMs),
+    (flops / wasmMs / 1e6).toFixed(1),
+    `${(jsMs / wasmMs).toFixed(1)}x`,
+    tfMs === undefined ? 'n/a' : `${(tfMs / wasmMs).toFixed(2)}x`,
+    checks.wasm.maxdiff.toExponential(1),
   ]);
 }
 
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
 const line = (cells: string[]) =>
-  cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join('  ');
+  cells.map((s, c) => (c < 2 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join('  ');
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
+console.log(
+  '\nwasm/js, wasm/tfjs: how many times faster the wasm kernel is (ratio of medians of the same run)',
+);
 if (failed) {
-  console.error('\nvalidation FAILED: a maxdiff exceeds 1e-6 * max|reference|');
+  console.error('\nvalidation FAILED (see above)');
   process.exitCode = 1;
 }

@@ -16,8 +16,12 @@ export {
   zerosLike,
 } from './create.js';
 export { DTYPES, type DType, dtypeOf, isDType, itemSize, type TypedArray } from './dtype.js';
+export * from './elementwise.js';
 export { dtypeMismatch, formatShape, ShapeError } from './errors.js';
+export * from './indexing.js';
+export * from './matmul.js';
 export { Generator, getDefaultGenerator, manualSeed, type RandomOptions } from './random.js';
+export * from './reduce.js';
 export {
   broadcastShapes,
   contiguousStrides,
@@ -28,7 +32,4 @@ export {
 } from './shape.js';
 export { type Allocator, allocate, getAllocator, heapAllocator, setAllocator } from './storage.js';
 export { type NestedArray, Tensor } from './tensor.js';
-export * from './elementwise.js';
-export * from './reduce.js';
-export * from './indexing.js';
-export * from './matmul.js';
+export * from './wasm/index.js';

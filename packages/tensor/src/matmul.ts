@@ -2,9 +2,20 @@ import type { DType, TypedArray } from './dtype.js';
 import { dtypeMismatch, formatShape, ShapeError } from './errors.js';
 import { gemm } from './internal/gemm.js';
 import { coalesce } from './internal/strided.js';
+import { gemmWasm, inWasmMemory } from './internal/wasm/gemm-wasm.js';
 import { sameShape, sizeOf } from './shape.js';
 import { allocate } from './storage.js';
 import { Tensor } from './tensor.js';
+import { getBackend } from './wasm/backend.js';
+
+type Gemm = typeof gemm;
+
+/** The WebAssembly SIMD kernel, or the JS one when it cannot run (no room for its scratch). */
+const gemmF32Wasm: Gemm = (m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc) => {
+  if (!gemmWasm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc)) {
+    gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+  }
+};
 
 /**
  * Matrix product with numpy.matmul / torch.matmul semantics:
@@ -16,9 +27,15 @@ import { Tensor } from './tensor.js';
  *   Each call packs only small blocks of A and B into reusable scratch (see internal/gemm.ts).
  * - K = 0 gives zeros, any other size-0 dim an empty result.
  *
- * Numerics (both dtypes): products and sums are float64, the result is rounded to the operands'
- * dtype once, so a float32 result is the float64 dot product rounded to float32 (BLAS sgemm,
- * and torch on CPU, accumulate in float32 and are less accurate for large K).
+ * Kernels: the JS kernel (internal/gemm.ts) always for float64; for float32 the WebAssembly SIMD
+ * kernel (internal/wasm/gemm-wasm.ts) when the backend is 'wasm' and the result lives in the wasm
+ * memory (a fresh result does under that backend; an `out` on the JS heap keeps the JS kernel).
+ * The operands may live anywhere: wasm packs heap operands from the JS heap.
+ *
+ * Numerics: the JS kernel's products and sums are float64 and the result is rounded to the
+ * operands' dtype once, so a float32 result is the float64 dot product rounded to float32. The
+ * wasm kernel sums in float32, as BLAS sgemm and torch on CPU do: relative error ~sqrt(K) * 2^-24
+ * per element (scaled by sum|a b| when terms cancel) instead of 2^-24.
  *
  * `out` (optional) must be contiguous with exactly the result's shape and dtype; it may share
  * memory with `a` or `b` (the product is then computed into a temporary first).
@@ -95,6 +112,7 @@ export function matmul(a: Tensor, b: Tensor, out?: Tensor): Tensor {
     c.fill(0, result.offset, result.offset + size);
     return result;
   }
+  const kernel = a.dtype === 'float32' && getBackend() === 'wasm' && inWasmMemory(c) ? gemmF32Wasm : gemm;
   const aRs = aStrides[ra - 2]!;
   const aCs = aStrides[ra - 1]!;
   const bRs = bStrides[rb - 2]!;
@@ -107,15 +125,32 @@ export function matmul(a: Tensor, b: Tensor, out?: Tensor): Tensor {
     : null;
   if (folded && folded.shape.length <= 1) {
     const rowStride = folded.shape.length === 1 ? folded.strides[0]! : aRs;
-    gemm(size / n, n, k, a.data, a.offset, rowStride, aCs, b.data, b.offset, bRs, bCs, c, result.offset, n);
+    kernel(size / n, n, k, a.data, a.offset, rowStride, aCs, b.data, b.offset, bRs, bCs, c, result.offset, n);
     return result;
   }
-  batchedGemm(batch, aBatchStrides, bBatchStrides, m, n, k, a, aRs, aCs, b, bRs, bCs, c, result.offset);
+  batchedGemm(
+    kernel,
+    batch,
+    aBatchStrides,
+    bBatchStrides,
+    m,
+    n,
+    k,
+    a,
+    aRs,
+    aCs,
+    b,
+    bRs,
+    bCs,
+    c,
+    result.offset,
+  );
   return result;
 }
 
 /** The 2-D kernel once per batch index; an odometer advances both operands' offsets. */
 function batchedGemm(
+  kernel: Gemm,
   batch: readonly number[],
   aBatchStrides: readonly number[],
   bBatchStrides: readonly number[],
@@ -137,7 +172,7 @@ function batchedGemm(
   let aOff = a.offset;
   let bOff = b.offset;
   for (let t = 0; t < count; t++, cOff += m * n) {
-    gemm(m, n, k, a.data, aOff, aRs, aCs, b.data, bOff, bRs, bCs, c, cOff, n);
+    kernel(m, n, k, a.data, aOff, aRs, aCs, b.data, bOff, bRs, bCs, c, cOff, n);
     for (let ax = nb - 1; ax >= 0; ax--) {
       aOff += aBatchStrides[ax]!;
       bOff += bBatchStrides[ax]!;

@@ -1,0 +1,12 @@
+export { type Backend, getBackend, setBackend } from './backend.js';
+export { instantiateWasm } from './instantiate.js';
+export { configureWasm, getWasmMemory, type WasmConfig, wasmByteOffset, wasmSupported } from './memory.js';
+export {
+  allocateWasm,
+  dispose,
+  keep,
+  tidy,
+  type WasmMemoryStats,
+  wasmMemoryStats,
+} from './storage.js';
+export type { WasmExports, WasmMemory } from './webassembly.js';
