@@ -16,9 +16,9 @@
 // would be copied into the shared memory at instantiation, over whatever tensor lives there.
 // Kernels therefore allocate nothing and use no strings (assertions are compiled out).
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import asc from 'assemblyscript/asc';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -78,6 +78,7 @@ for (const dir of dirs) {
       );
       problems += 1;
     } else {
+      mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, text);
       console.log(`wrote ${relative(root, target)} (${binary.length} bytes of wasm)`);
     }

@@ -1,29 +1,51 @@
 /**
- * Kernel throughput of @normkit/norms (float32), llm.c style: every kernel is first checked against
- * its float64 reference (maxdiff printed), then timed.
+ * Kernel throughput of @normkit/norms (float32) on both backends, side by side in one run, llm.c
+ * style: every kernel is first checked against its float64 reference (maxdiff printed), then timed.
  *
- *   node --import tsx bench/norms.bench.ts          (pnpm bench; < 1 minute)
+ *   node --conditions=@normkit/source --import tsx bench/norms.bench.ts [--quick]
  *
- * Timing: 3 warmup calls, then REPS timed calls; the median (and the minimum, which is less disturbed
- * by other processes on a shared machine) is reported. Outputs are preallocated and
- * reused through `out` (as a training loop does). GB/s = (bytes read + bytes written) / median time,
+ * (--conditions runs @normkit/tensor from source; without it, build @normkit/tensor first.)
+ * Each shape's inputs are made twice from the same seeds: once on the 'js' backend (JS-heap
+ * arrays, JS kernels), once on 'wasm' (views of the wasm memory, WebAssembly SIMD kernels).
+ * Timing: 3 warmup calls, then REPS timed calls; the median (and the minimum, which is less
+ * disturbed by other processes on a shared machine) is reported. Outputs are preallocated and
+ * reused through `out` (as a training loop does). GB/s = (bytes read + bytes written) / median,
  * with bytes counted once per tensor touched: e.g. LayerNorm forward on [M, N] reads x (4MN) and
- * weight/bias (8N) and writes y (4MN) and the float64 mean/rstd (16M); the backward reads dy, x (8MN),
- * weight (4N), mean/rstd (16M) and writes dx (4MN), dWeight, dBias (8N). "vs copy" divides by the
- * GB/s of Float32Array.prototype.set copying x into a preallocated array in the same run (4MN read +
- * 4MN written): the memory-bound ceiling. "naive" is a straightforward two-pass JS LayerNorm.
- * BatchNorm runs on [M, N] (C = N); GroupNorm (4 groups) and InstanceNorm on [M/8, 8, N].
+ * weight/bias (8N) and writes y (4MN) and the float64 mean/rstd (16M); the backward reads dy, x
+ * (8MN), weight (4N), mean/rstd (16M) and writes dx (4MN), dWeight, dBias (8N). "vs copy" divides
+ * by the GB/s of Float32Array.prototype.set copying x into a preallocated array of the same
+ * storage in the same run (4MN read + 4MN written): the memory-bound ceiling. "row offsets": x
+ * with each row shifted by a uniform offset in [-2, 2] (apps/bench's inputs). "naive" is a
+ * straightforward two-pass JS LayerNorm. BatchNorm runs on [M, N] (C = N); GroupNorm (4 groups)
+ * and InstanceNorm on [M/8, 8, N].
  */
 import { loadavg } from 'node:os';
-import { randn, type Tensor, zeros } from '@normkit/tensor';
+import {
+  configureWasm,
+  Generator,
+  randn,
+  setBackend,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from '@normkit/tensor';
 import * as norms from '../src/index.js';
 
-const SHAPES: [number, number][] = [
-  [8192, 768],
-  [2048, 4096],
-  [65536, 64],
-  [512, 768],
-];
+const QUICK = process.argv.includes('--quick');
+const SHAPES: [number, number][] = QUICK
+  ? [
+      [8192, 768],
+      [512, 768],
+    ]
+  : [
+      [8192, 768],
+      [2048, 4096],
+      [65536, 64],
+      [512, 768],
+    ];
+const BACKENDS = ['js', 'wasm'] as const;
+type Backend = (typeof BACKENDS)[number];
 const WARMUP = 3;
 const REPS = 9;
 
@@ -35,8 +57,13 @@ interface Op {
   run: () => void;
 }
 
+interface Timing {
+  median: number;
+  min: number;
+}
+
 /** { median, min } of REPS timed calls after WARMUP untimed ones, in ms. */
-function timeIt(f: () => void): { median: number; min: number } {
+function timeIt(f: () => void): Timing {
   for (let i = 0; i < WARMUP; i++) f();
   const times: number[] = [];
   for (let i = 0; i < REPS; i++) {
@@ -86,15 +113,25 @@ function naiveLayerNorm(
 type Fn = (...args: unknown[]) => Record<string, Tensor | null>;
 const api = norms as unknown as Record<string, Fn | undefined>;
 
-function rowOps(M: number, N: number, x: Tensor, dy: Tensor, w: Tensor, b: Tensor): Op[] {
+interface Inputs {
+  M: number;
+  N: number;
+  x: Tensor;
+  /** x with a per-row offset uniform in [-2, 2] (as apps/bench's inputs: mean subtraction matters) */
+  xOff: Tensor;
+  dy: Tensor;
+  w: Tensor;
+  b: Tensor;
+}
+
+function rowOps({ M, N, x, xOff, dy, w, b }: Inputs, backend: Backend): Op[] {
   const f4 = 4 * M * N;
   const y = zeros([M, N]);
   const st = { y, mean: zeros([M], { dtype: 'float64' }), rstd: zeros([M], { dtype: 'float64' }) };
   const g = { dx: zeros([M, N]), dWeight: zeros([N]), dBias: zeros([N]) };
   const ln = norms.layerNormForward(x, [N], { weight: w, bias: b });
   const rms = norms.rmsNormForward(x, [N], { weight: w });
-  const naiveY = zeros([M, N]);
-  return [
+  const ops: Op[] = [
     {
       name: 'layerNorm fwd',
       bytes: 2 * f4 + 8 * N + 16 * M,
@@ -104,6 +141,16 @@ function rowOps(M: number, N: number, x: Tensor, dy: Tensor, w: Tensor, b: Tenso
         return maxdiff([[st.y, r.y]]);
       },
       run: () => norms.layerNormForward(x, [N], { weight: w, bias: b, out: st }),
+    },
+    {
+      name: 'layerNorm fwd, row offsets',
+      bytes: 2 * f4 + 8 * N + 16 * M,
+      check: () => {
+        const r = norms.layerNormReference(xOff, [N], { weight: w, bias: b });
+        norms.layerNormForward(xOff, [N], { weight: w, bias: b, out: st });
+        return maxdiff([[st.y, r.y]]);
+      },
+      run: () => norms.layerNormForward(xOff, [N], { weight: w, bias: b, out: st }),
     },
     {
       name: 'layerNorm bwd',
@@ -118,30 +165,6 @@ function rowOps(M: number, N: number, x: Tensor, dy: Tensor, w: Tensor, b: Tenso
         ]);
       },
       run: () => norms.layerNormBackward(dy, x, [N], ln, { weight: w, out: g }),
-    },
-    {
-      name: 'naive layerNorm fwd',
-      bytes: 2 * f4 + 8 * N,
-      check: () => {
-        naiveLayerNorm(
-          x.data as Float32Array,
-          naiveY.data as Float32Array,
-          w.data as Float32Array,
-          b.data as Float32Array,
-          M,
-          N,
-        );
-        return maxdiff([[naiveY, norms.layerNormReference(x, [N], { weight: w, bias: b }).y]]);
-      },
-      run: () =>
-        naiveLayerNorm(
-          x.data as Float32Array,
-          naiveY.data as Float32Array,
-          w.data as Float32Array,
-          b.data as Float32Array,
-          M,
-          N,
-        ),
     },
     {
       name: 'rmsNorm fwd',
@@ -166,6 +189,19 @@ function rowOps(M: number, N: number, x: Tensor, dy: Tensor, w: Tensor, b: Tenso
       run: () => norms.rmsNormBackward(dy, x, [N], rms, { weight: w, out: g }),
     },
   ];
+  if (backend === 'js') {
+    const [xd, yd, wd, bd] = [x, y, w, b].map((t) => t.data as Float32Array) as Float32Array[];
+    ops.push({
+      name: 'naive layerNorm fwd',
+      bytes: 2 * f4 + 8 * N,
+      check: () => {
+        naiveLayerNorm(xd!, yd!, wd!, bd!, M, N);
+        return maxdiff([[y, norms.layerNormReference(x, [N], { weight: w, bias: b }).y]]);
+      },
+      run: () => naiveLayerNorm(xd!, yd!, wd!, bd!, M, N),
+    });
+  }
+  return ops;
 }
 
 /** A forward/backward pair of another family, looked up by name (skipped when absent). */
@@ -218,7 +254,7 @@ function familyOps(f: Family): Op[] {
  * (4 groups) and InstanceNorm on [M/8, 8, N]. Bytes: x and y, dy and dx as for LayerNorm, plus the
  * per-channel weight/bias (and running statistics, read and written) and float64 statistics.
  */
-function channelOps(M: number, N: number, x: Tensor, dy: Tensor, w: Tensor, b: Tensor): Op[] {
+function channelOps({ M, N, x, dy, w, b }: Inputs): Op[] {
   const f4 = 4 * M * N;
   const stats = (shape: number[]) => ({
     mean: zeros(shape, { dtype: 'float64' }),
@@ -268,55 +304,110 @@ function channelOps(M: number, N: number, x: Tensor, dy: Tensor, w: Tensor, b: T
   return [bn, gn, inorm].flatMap(familyOps);
 }
 
+/** The same inputs (same seeds) in the storage of the current backend. */
+function inputs(M: number, N: number): Inputs {
+  const x = randn([M, N], { seed: 1 });
+  const g = new Generator(7);
+  const shifted = Float32Array.from(x.data as Float32Array);
+  for (let r = 0; r < M; r++) {
+    const offset = 4 * g.uniform() - 2;
+    for (let j = 0; j < N; j++) shifted[r * N + j]! += offset;
+  }
+  return {
+    M,
+    N,
+    x,
+    xOff: tensor(shifted, [M, N]),
+    dy: randn([M, N], { seed: 2 }),
+    w: randn([N], { seed: 3 }),
+    b: randn([N], { seed: 4 }),
+  };
+}
+
+interface Result {
+  diff: string;
+  t: Timing | null;
+  gbs: number;
+}
+
+function measure(op: Op): Result {
+  try {
+    // the references' outputs are freed right away (tidy), so the memory never fills up
+    const diff = tidy(() => op.check()).toExponential(1);
+    const t = timeIt(op.run);
+    return { diff, t, gbs: op.bytes / t.median / 1e6 };
+  } catch (error) {
+    return { diff: `failed: ${(error as Error).message.slice(0, 50)}`, t: null, gbs: 0 };
+  }
+}
+
+function benchShape(M: number, N: number, rows: string[][]): void {
+  const shape = `[${M},${N}]`;
+  const copyGBs: Record<string, number> = {};
+  const ops: Record<string, Op[]> = {};
+  const copyRow = [shape, 'copy (TypedArray.set)', '-', '-'];
+  for (const backend of BACKENDS) {
+    setBackend(backend);
+    const inp = inputs(M, N);
+    const dst = zeros([M, N]);
+    const copy = timeIt(() => (dst.data as Float32Array).set(inp.x.data as Float32Array));
+    copyGBs[backend] = (8 * M * N) / copy.median / 1e6;
+    copyRow.push(`${copy.median.toFixed(3)} (${copy.min.toFixed(3)})`);
+    ops[backend] = [...rowOps(inp, backend), ...channelOps(inp)];
+  }
+  rows.push([...copyRow, '-', `${copyGBs.wasm!.toFixed(1)}`, '1.00', '1.00']);
+  for (const op of ops.js!) {
+    const results: Partial<Record<Backend, Result>> = {};
+    for (const backend of BACKENDS) {
+      const twin = ops[backend]!.find((o) => o.name === op.name);
+      if (!twin) continue;
+      setBackend(backend);
+      results[backend] = measure(twin);
+    }
+    const { js, wasm } = results;
+    const ms = (r?: Result) => (r?.t ? `${r.t.median.toFixed(3)} (${r.t.min.toFixed(3)})` : '-');
+    const ratio = (r: Result | undefined, backend: Backend) =>
+      r?.t ? (r.gbs / copyGBs[backend]!).toFixed(3) : '-';
+    rows.push([
+      shape,
+      op.name,
+      js?.diff ?? '-',
+      wasm?.diff ?? '-',
+      ms(js),
+      ms(wasm),
+      js?.t && wasm?.t ? (js.t.median / wasm.t.median).toFixed(2) : '-',
+      wasm?.t ? wasm.gbs.toFixed(2) : '-',
+      ratio(js, 'js'),
+      ratio(wasm, 'wasm'),
+    ]);
+  }
+}
+
 function main(): void {
   console.log(
     `node ${process.version}, load average ${loadavg()
       .map((v) => v.toFixed(2))
-      .join(' ')}`,
+      .join(' ')}; times in ms: median (min) of ${REPS}`,
   );
-  const rows: string[][] = [['shape', 'op', 'maxdiff vs ref', 'median ms', 'min ms', 'GB/s', 'vs copy']];
-  for (const [M, N] of SHAPES) {
-    const x = randn([M, N], { seed: 1 });
-    const dy = randn([M, N], { seed: 2 });
-    const w = randn([N], { seed: 3 });
-    const b = randn([N], { seed: 4 });
-    const dst = new Float32Array(M * N);
-    const src = x.data as Float32Array;
-    const copyBytes = 8 * M * N;
-    const copy = timeIt(() => dst.set(src));
-    const copyGBs = copyBytes / copy.median / 1e6;
-    const shape = `[${M},${N}]`;
-    rows.push([
-      shape,
-      'copy (TypedArray.set)',
-      '-',
-      copy.median.toFixed(3),
-      copy.min.toFixed(3),
-      copyGBs.toFixed(1),
-      '1.00',
-    ]);
-    for (const op of [...rowOps(M, N, x, dy, w, b), ...channelOps(M, N, x, dy, w, b)]) {
-      let diff: string;
-      let t: { median: number; min: number };
-      try {
-        diff = op.check().toExponential(1);
-        t = timeIt(op.run);
-      } catch (error) {
-        rows.push([shape, op.name, `failed: ${(error as Error).message.slice(0, 60)}`, '-', '-', '-', '-']);
-        continue;
-      }
-      const gbs = op.bytes / t.median / 1e6;
-      rows.push([
-        shape,
-        op.name,
-        diff,
-        t.median.toFixed(3),
-        t.min.toFixed(3),
-        gbs.toFixed(2),
-        (gbs / copyGBs).toFixed(3),
-      ]);
-    }
-  }
+  // room for two backends' worth of [8192, 768] tensors; the memory never grows
+  configureWasm({ memoryMiB: 1024 });
+  const rows: string[][] = [
+    [
+      'shape',
+      'op',
+      'maxdiff js',
+      'maxdiff wasm',
+      'js ms',
+      'wasm ms',
+      'js/wasm',
+      'wasm GB/s',
+      'js vs copy',
+      'wasm vs copy',
+    ],
+  ];
+  // tidy frees every wasm tensor of a shape before the next one
+  for (const [M, N] of SHAPES) tidy(() => benchShape(M, N, rows));
+  setBackend('js');
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`;
   console.log(line(rows[0]!));

@@ -20,6 +20,7 @@ import {
   type ForwardOut,
   type NormNeeds,
 } from './internal/common.js';
+import { channelAffineWasm, channelNormForwardWasm } from './internal/wasm/channels.js';
 import {
   asTensor,
   referenceAffine,
@@ -159,12 +160,15 @@ export function batchNormForward(x: Tensor, options: BatchNormOptions): BatchNor
   const bias = optionalData(options.bias);
   if (options.training) {
     const variance = new Float64Array(L.C);
-    channelNormForward(xd, b.yd, L, p.eps, weight, bias, b.md, b.rd, variance);
+    // WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS
+    if (!channelNormForwardWasm(xd, b.yd, L, p.eps, weight, bias, b.md, b.rd, variance))
+      channelNormForward(xd, b.yd, L, p.eps, weight, bias, b.md, b.rd, variance);
     updateRunningStats(options, p, b.md, variance);
   } else {
     for (let c = 0; c < L.C; c++) b.md[c] = at(options.runningMean!, c);
     rstdOf(options.runningVar!, p.eps, b.rd, L.C);
-    channelAffine(xd, b.yd, L, weight, bias, b.md, b.rd);
+    if (!channelAffineWasm(xd, b.yd, L, weight, bias, b.md, b.rd))
+      channelAffine(xd, b.yd, L, weight, bias, b.md, b.rd);
   }
   return { y: b.y, mean: b.mean, rstd: b.rstd };
 }

@@ -15,6 +15,7 @@ import {
   type ForwardOut,
   type NormNeeds,
 } from './internal/common.js';
+import { channelNormForwardWasm } from './internal/wasm/channels.js';
 import {
   asTensor,
   referenceAffine,
@@ -98,17 +99,12 @@ export function groupNormForward(
   const op = 'groupNormForward';
   const { L, eps } = prepare(op, x, numGroups, options);
   const b = forwardBuffers(op, x, L, options.out);
-  channelNormForward(
-    flatData(x),
-    b.yd,
-    L,
-    eps,
-    optionalData(options.weight),
-    optionalData(options.bias),
-    b.md,
-    b.rd,
-    null,
-  );
+  const xd = flatData(x);
+  const weight = optionalData(options.weight);
+  const bias = optionalData(options.bias);
+  // WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS
+  if (!channelNormForwardWasm(xd, b.yd, L, eps, weight, bias, b.md, b.rd, null))
+    channelNormForward(xd, b.yd, L, eps, weight, bias, b.md, b.rd, null);
   return { y: b.y, mean: b.mean, rstd: b.rstd };
 }
 

@@ -20,6 +20,7 @@ import {
   type ForwardOut,
   type NormNeeds,
 } from './internal/common.js';
+import { channelAffineWasm, channelNormForwardWasm } from './internal/wasm/channels.js';
 import {
   asTensor,
   referenceAffine,
@@ -154,11 +155,16 @@ export function instanceNormForward(x: Tensor, options: InstanceNormOptions = {}
   if (p.useInputStats) {
     const tracked = options.runningMean || options.runningVar;
     const variance = tracked ? new Float64Array(L.N * L.C) : null;
-    channelNormForward(flatData(x), b.yd, L, p.eps, weight, bias, b.md, b.rd, variance);
+    const xd = flatData(x);
+    // WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS
+    if (!channelNormForwardWasm(xd, b.yd, L, p.eps, weight, bias, b.md, b.rd, variance))
+      channelNormForward(xd, b.yd, L, p.eps, weight, bias, b.md, b.rd, variance);
     if (variance !== null) updateRunningStats(options, p, b.md, variance);
   } else {
     fillFromRunning(options, p, b.md, b.rd);
-    channelAffine(flatData(x), b.yd, L, weight, bias, b.md, b.rd);
+    const xd = flatData(x);
+    if (!channelAffineWasm(xd, b.yd, L, weight, bias, b.md, b.rd))
+      channelAffine(xd, b.yd, L, weight, bias, b.md, b.rd);
   }
   return { y: b.y, mean: b.mean, rstd: b.rstd };
 }

@@ -14,6 +14,7 @@ import {
 import { checkSavedStat, float64Values, resolveNeeds, rowLayout, view, view64 } from './internal/row-args.js';
 import { backwardRows } from './internal/rows-backward.js';
 import { forwardRows } from './internal/rows-forward.js';
+import { backwardRowsWasm, forwardRowsWasm } from './internal/wasm/rows.js';
 
 /**
  * LayerNorm (Ba, Kiros & Hinton 2016) over the trailing `normalizedShape` dims of x, as
@@ -67,7 +68,7 @@ export function layerNormForward(
   const y = outputBuffer(op, 'out.y', options.out?.y, x.shape, x.dtype);
   const mean = statsBuffer(op, 'out.mean', options.out?.mean, statsShape);
   const rstd = statsBuffer(op, 'out.rstd', options.out?.rstd, statsShape);
-  forwardRows({
+  const rows = {
     x: view(x),
     y: view(y),
     M,
@@ -77,7 +78,9 @@ export function layerNormForward(
     eps,
     mean: view64(mean),
     rstd: view64(rstd),
-  });
+  };
+  // WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS
+  if (!forwardRowsWasm(rows)) forwardRows(rows);
   return { y, mean, rstd };
 }
 
@@ -108,7 +111,7 @@ export function layerNormBackward(
     : null;
   const dBias = needs.dBias ? outputBuffer(op, 'out.dBias', out?.dBias, normalizedShape, x.dtype) : null;
   if (dx === null && dWeight === null && dBias === null) return { dx, dWeight, dBias };
-  backwardRows({
+  const rows = {
     dy: view(dy),
     x: view(x),
     M,
@@ -119,7 +122,8 @@ export function layerNormBackward(
     dx: dx ? view(dx) : null,
     dW: dWeight ? view(dWeight) : null,
     dB: dBias ? view(dBias) : null,
-  });
+  };
+  if (!backwardRowsWasm(rows)) backwardRows(rows);
   return { dx, dWeight, dBias };
 }
 

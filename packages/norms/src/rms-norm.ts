@@ -11,6 +11,7 @@ import {
 import { checkSavedStat, float64Values, resolveNeeds, rowLayout, view, view64 } from './internal/row-args.js';
 import { backwardRows } from './internal/rows-backward.js';
 import { forwardRows } from './internal/rows-forward.js';
+import { backwardRowsWasm, forwardRowsWasm } from './internal/wasm/rows.js';
 
 /**
  * RMSNorm (Zhang & Sennrich 2019) over the trailing `normalizedShape` dims of x, as torch.nn.RMSNorm:
@@ -68,7 +69,7 @@ export function rmsNormForward(
   checkParam(op, 'weight', options.weight, normalizedShape, x.dtype);
   const y = outputBuffer(op, 'out.y', options.out?.y, x.shape, x.dtype);
   const rstd = statsBuffer(op, 'out.rstd', options.out?.rstd, statsShape);
-  forwardRows({
+  const rows = {
     x: view(x),
     y: view(y),
     M,
@@ -78,7 +79,9 @@ export function rmsNormForward(
     eps,
     mean: null,
     rstd: view64(rstd),
-  });
+  };
+  // WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS
+  if (!forwardRowsWasm(rows)) forwardRows(rows);
   return { y, rstd };
 }
 
@@ -106,7 +109,7 @@ export function rmsNormBackward(
     ? outputBuffer(op, 'out.dWeight', options.out?.dWeight, normalizedShape, x.dtype)
     : null;
   if (dx === null && dWeight === null) return { dx, dWeight, dBias: null };
-  backwardRows({
+  const rows = {
     dy: view(dy),
     x: view(x),
     M,
@@ -117,7 +120,8 @@ export function rmsNormBackward(
     dx: dx ? view(dx) : null,
     dW: dWeight ? view(dWeight) : null,
     dB: null,
-  });
+  };
+  if (!backwardRowsWasm(rows)) backwardRows(rows);
   return { dx, dWeight, dBias: null };
 }
 

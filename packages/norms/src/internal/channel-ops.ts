@@ -18,6 +18,7 @@ import {
   outputBuffer,
   statsBuffer,
 } from './common.js';
+import { channelNormBackwardWasm } from './wasm/channels.js';
 
 /**
  * The boundary shared by the three channel-norm families: output buffers (fresh or the caller's,
@@ -93,7 +94,7 @@ export function channelBackward(
   const accW = dWeight === null ? null : new Float64Array(L.C);
   const accB = dBias === null ? null : new Float64Array(L.C);
   if (dx !== null || accW !== null || accB !== null) {
-    channelNormBackward(
+    const args = [
       flatData(dy),
       flatData(x),
       L,
@@ -104,7 +105,9 @@ export function channelBackward(
       dx === null ? null : flatData(dx),
       accW,
       accB,
-    );
+    ] as const;
+    // WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS
+    if (!channelNormBackwardWasm(...args)) channelNormBackward(...args);
   }
   if (dWeight !== null) flatData(dWeight).set(accW!);
   if (dBias !== null) flatData(dBias).set(accB!);

@@ -1,0 +1,100 @@
+import type { RowsBackwardArgs } from '../rows-backward.js';
+import type { RowsForwardArgs } from '../rows-forward.js';
+import { wasmBase64 } from './row-norms.wasm.generated.js';
+import { addr, lazyKernels, scratch64, wasmEligible } from './runtime.js';
+
+/**
+ * LayerNorm/RMSNorm row kernels in WebAssembly SIMD (wasm/row-norms.ts), with the same arguments
+ * as forwardRows/backwardRows. Each returns false, having done nothing, when the call must take the
+ * JS kernel: another backend, float64 data (the wasm kernels are float32), an array outside the
+ * wasm memory, an empty tensor, or a full memory.
+ */
+type RowKernels = {
+  rowsForward(
+    x: number,
+    y: number,
+    M: number,
+    N: number,
+    w: number,
+    b: number,
+    flags: number,
+    eps: number,
+    mean: number,
+    rstd: number,
+    scratch: number,
+  ): void;
+  rowsBackward(
+    dy: number,
+    x: number,
+    M: number,
+    N: number,
+    w: number,
+    mean: number,
+    rstd: number,
+    dx: number,
+    dW: number,
+    dB: number,
+    flags: number,
+    scratch: number,
+  ): void;
+};
+
+const kernels = lazyKernels<RowKernels>(wasmBase64);
+
+// flags of wasm/row-norms.ts
+const HAS_W = 1;
+const HAS_B = 2;
+const RMS = 4;
+const WANT_DX = 8;
+const WANT_DW = 16;
+const WANT_DB = 32;
+
+export function forwardRowsWasm(a: RowsForwardArgs): boolean {
+  if (!(a.x instanceof Float32Array) || a.M === 0 || a.N === 0) return false;
+  if (!wasmEligible([a.x, a.y, a.w, a.b, a.mean, a.rstd])) return false;
+  const work = scratch64(6 * a.N);
+  if (work === null) return false;
+  const flags = (a.w ? HAS_W : 0) | (a.b ? HAS_B : 0) | (a.mean === null ? RMS : 0);
+  kernels().rowsForward(
+    addr(a.x),
+    addr(a.y),
+    a.M,
+    a.N,
+    addr(a.w),
+    addr(a.b),
+    flags,
+    a.eps,
+    addr(a.mean),
+    addr(a.rstd),
+    work.addr,
+  );
+  return true;
+}
+
+export function backwardRowsWasm(a: RowsBackwardArgs): boolean {
+  if (!(a.x instanceof Float32Array) || a.M === 0 || a.N === 0) return false;
+  if (!wasmEligible([a.dy, a.x, a.w, a.mean, a.rstd, a.dx, a.dW, a.dB])) return false;
+  const work = scratch64(7 * a.N);
+  if (work === null) return false;
+  const flags =
+    (a.w ? HAS_W : 0) |
+    (a.mean === null ? RMS : 0) |
+    (a.dx ? WANT_DX : 0) |
+    (a.dW ? WANT_DW : 0) |
+    (a.dB ? WANT_DB : 0);
+  kernels().rowsBackward(
+    addr(a.dy),
+    addr(a.x),
+    a.M,
+    a.N,
+    addr(a.w),
+    addr(a.mean),
+    addr(a.rstd),
+    addr(a.dx),
+    addr(a.dW),
+    addr(a.dB),
+    flags,
+    work.addr,
+  );
+  return true;
+}
