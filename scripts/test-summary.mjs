@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs every package's tests through turbo and prints one plain closing line for CI:
 //   N passed, N failed, N skipped
+// Two passes: the default backend (WebAssembly SIMD where supported), then NORMKIT_BACKEND=js, the
+// JS kernels that are the fallback and the oracle the wasm kernels are checked against.
 // Each package's vitest writes test-results/vitest.json (see @normkit/test-utils/vitest). A package
 // with a test script whose report is missing (suite failed to load, or turbo skipped it because a
 // dependency failed) counts as one failure, so a broken package can never read as green.
@@ -11,6 +13,10 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const groups = ['packages', 'apps', 'tooling'];
 const extraArgs = process.argv.slice(2);
+const passes = [
+  { label: 'default backend', env: {} },
+  { label: 'NORMKIT_BACKEND=js', env: { NORMKIT_BACKEND: 'js' } },
+];
 
 const testedPackages = [];
 for (const group of groups) {
@@ -25,49 +31,52 @@ for (const group of groups) {
   }
 }
 
-for (const { dir } of testedPackages) rmSync(join(dir, 'test-results'), { recursive: true, force: true });
-
-const turbo = spawnSync(
-  'pnpm',
-  [
-    'exec',
-    'turbo',
-    'run',
-    'test',
-    '--continue=dependencies-successful',
-    '--output-logs=new-only',
-    ...extraArgs,
-  ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
-);
-
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let turboFailed = false;
 const rows = [];
-for (const { name, dir } of testedPackages) {
-  const report = join(dir, 'test-results', 'vitest.json');
-  if (!existsSync(report)) {
-    failed += 1;
-    rows.push(`${name}: no test report (suite did not run or failed to load)`);
-    continue;
-  }
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  const suiteErrors = (r.testResults ?? []).filter(
-    (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
-  ).length;
-  passed += r.numPassedTests ?? 0;
-  failed += (r.numFailedTests ?? 0) + suiteErrors;
-  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  rows.push(
-    `${name}: ${r.numPassedTests} passed, ${r.numFailedTests + suiteErrors} failed` +
-      (suiteErrors ? ` (${suiteErrors} file(s) failed to load)` : ''),
+for (const pass of passes) {
+  for (const { dir } of testedPackages) rmSync(join(dir, 'test-results'), { recursive: true, force: true });
+  console.log(`\n=== tests, ${pass.label} ===`);
+  const turbo = spawnSync(
+    'pnpm',
+    [
+      'exec',
+      'turbo',
+      'run',
+      'test',
+      '--continue=dependencies-successful',
+      '--output-logs=new-only',
+      ...extraArgs,
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', ...pass.env } },
   );
+  if (turbo.status !== 0) turboFailed = true;
+  for (const { name, dir } of testedPackages) {
+    const report = join(dir, 'test-results', 'vitest.json');
+    if (!existsSync(report)) {
+      failed += 1;
+      rows.push(`${name} [${pass.label}]: no test report (suite did not run or failed to load)`);
+      continue;
+    }
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    const suiteErrors = (r.testResults ?? []).filter(
+      (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+    ).length;
+    passed += r.numPassedTests ?? 0;
+    failed += (r.numFailedTests ?? 0) + suiteErrors;
+    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    rows.push(
+      `${name} [${pass.label}]: ${r.numPassedTests} passed, ${r.numFailedTests + suiteErrors} failed` +
+        (suiteErrors ? ` (${suiteErrors} file(s) failed to load)` : ''),
+    );
+  }
 }
 
 console.log('\nper package:');
 for (const row of rows) console.log(`  ${row}`);
-if (turbo.status !== 0 && failed === 0) {
+if (turboFailed && failed === 0) {
   failed += 1;
   console.log('  turbo exited non-zero with no failing test recorded: counting one failure');
 }

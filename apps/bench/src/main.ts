@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { type CliOptions, parseArgs, USAGE, UsageError } from './args.js';
 import { experiments as registered } from './experiments/registry.js';
 import type { AnyExperiment } from './experiments/types.js';
+import { isNormkit } from './kernels/backends.js';
 import { formatKernelTable } from './kernels/format.js';
 import { runMatmulTable } from './kernels/matmul.js';
 import { PeerHost } from './kernels/peer-host.js';
@@ -189,7 +190,7 @@ function printSummary(out: Output, r: Results): void {
 /** 1 when a normkit kernel failed its reference check (or threw), or an experiment run failed. */
 function exitCode(r: Results): number {
   const rows = [...(r.kernels?.rows ?? []), ...(r.matmul?.rows ?? [])];
-  const badKernel = rows.some((x) => x.impl === 'normkit' && x.ok !== true);
+  const badKernel = rows.some((x) => isNormkit(x.impl) && x.ok !== true);
   const badRun = (r.experiments ?? []).some((e) => e.runs.some((x) => x.error));
   return badKernel || badRun ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * - 'peer': hosts one peer library for the kernel tables (peers/peer-worker.ts), in its own isolate
  *   so that whatever it does to ArrayBuffers cannot slow normkit's loops in the main thread.
  */
+import './wasm-memory.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { servePeer } from './peers/peer-worker.js';
 import { serveJobs } from './runner/job-worker.js';

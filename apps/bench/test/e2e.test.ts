@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { wasmSupported } from '@normkit/tensor';
 import { describe, expect, it } from 'vitest';
 import { parseResults } from '../src/json.js';
+import { implOf, isNormkit, measuredBackends } from '../src/kernels/backends.js';
 import { type CliIo, type CliOverrides, runCli } from '../src/main.js';
 import type { Results } from '../src/results.js';
 import { experiments } from './fake-experiments.js';
@@ -50,22 +52,25 @@ describe('normkit-bench end to end (tiny plan)', () => {
       command: ['all', '--out', 'run', '--seed', '3', '--jobs', '2'],
     });
     expect(r.createdAt).toBe('2025-01-02T03:04:05.678Z');
-    const nk = r.kernels!.rows.filter((x) => x.impl === 'normkit');
-    // 6 ops x forward + 5 backward passes (batchNormEval has none)
-    expect(nk.map((x) => x.kernel)).toEqual([
-      'layerNorm forward',
-      'layerNorm backward',
-      'rmsNorm forward',
-      'rmsNorm backward',
-      'batchNorm forward',
-      'batchNorm backward',
-      'batchNormEval forward',
-      'groupNorm forward',
-      'groupNorm backward',
-      'instanceNorm forward',
-      'instanceNorm backward',
-    ]);
-    for (const row of [...nk, ...r.matmul!.rows.filter((x) => x.impl === 'normkit')]) {
+    const nk = r.kernels!.rows.filter((x) => isNormkit(x.impl));
+    // normkit on each backend; 6 ops x forward + 5 backward passes (batchNormEval has none)
+    const impls = measuredBackends().map(implOf);
+    expect(impls).toEqual(wasmSupported() ? ['normkit-wasm', 'normkit-js'] : ['normkit-js']);
+    for (const impl of impls)
+      expect(nk.filter((x) => x.impl === impl).map((x) => x.kernel)).toEqual([
+        'layerNorm forward',
+        'layerNorm backward',
+        'rmsNorm forward',
+        'rmsNorm backward',
+        'batchNorm forward',
+        'batchNorm backward',
+        'batchNormEval forward',
+        'groupNorm forward',
+        'groupNorm backward',
+        'instanceNorm forward',
+        'instanceNorm backward',
+      ]);
+    for (const row of [...nk, ...r.matmul!.rows.filter((x) => isNormkit(x.impl))]) {
       expect(row.ok, `${row.kernel}: ${row.note}`).toBe(true);
       expect(row.maxdiff).toBeLessThan(1e-4);
       expect(row.medianMs).toBeGreaterThan(0);
@@ -105,7 +110,9 @@ describe('normkit-bench end to end (tiny plan)', () => {
     const line = findAll(svgs[2]!, 'path').filter((p) => p.attrs.class === 'series');
     expect(line).toHaveLength(4);
     expect(line.every((p) => /^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+){19}$/.test(p.attrs.d!))).toBe(true);
-    expect(findAll(doc, 'tr').filter((t) => t.attrs.class === 'normkit').length).toBe(nk.length + 1);
+    expect(findAll(doc, 'tr').filter((t) => t.attrs.class === 'normkit').length).toBe(
+      nk.length + impls.length,
+    );
     // self-contained: no script, no stylesheet link, no URL other than the SVG namespace
     expect(findAll(doc, 'script')).toHaveLength(0);
     expect(findAll(doc, 'link')).toHaveLength(0);
@@ -123,7 +130,7 @@ describe('normkit-bench end to end (tiny plan)', () => {
     expect(await runCli(['matmul', '--out', 'm'], cli, { kernels })).toBe(0);
     const r = parseResults<Results>(readFileSync(join(dir, 'm', 'results.json'), 'utf8'));
     expect([r.kernels, r.experiments, r.matmul!.peers]).toEqual([null, null, []]);
-    expect(r.matmul!.rows.map((x) => x.impl)).toEqual(['normkit']);
+    expect(r.matmul!.rows.map((x) => x.impl)).toEqual(measuredBackends().map(implOf));
     const none = io(dir);
     expect(await runCli(['experiments', '--out', 'e'], none, { experiments: [] })).toBe(0);
     expect(none.out.join('')).toContain('experiments: none registered yet');

@@ -47,15 +47,28 @@ function evaluate<A extends readonly TensorOperand[]>(
 }
 
 export interface ZeroGradOptions {
-  /** true (default, as PyTorch 2): grad = null. false: fill the existing gradient with zeros in place. */
+  /**
+   * true (default, as PyTorch 2): free the gradient (dispose) and set grad = null. false: fill the
+   * existing gradient with zeros in place (it is reused by the next backward).
+   */
   setToNone?: boolean;
 }
 
-/** Reset the gradients of parameters before the next backward (gradients accumulate otherwise). */
+/**
+ * Reset the gradients of parameters before the next backward (gradients accumulate otherwise).
+ *
+ * With setToNone (the default) each old gradient is disposed: on the wasm backend its storage
+ * goes back to the allocator at once, so a training loop's gradients are recycled every step
+ * whether or not the step runs inside tidy() (a gradient kept past a tidy is reached by nothing
+ * else, so without this only the garbage collector would free it). The gradient belongs to its
+ * Variable: a reference to `p.grad` taken before zeroGrad is invalid afterwards on the wasm backend
+ * (clone it to keep a copy), and so is any tensor assigned to `p.grad` by hand, which zeroGrad
+ * frees too. On the js backend dispose is a no-op and nothing changes.
+ */
 export function zeroGrad(params: Iterable<Variable>, options: ZeroGradOptions = {}): void {
   const setToNone = options.setToNone ?? true;
   for (const p of params) {
-    if (setToNone) p.grad = null;
+    if (setToNone) p.zeroGrad();
     else if (p.grad) fill(p.grad, 0);
   }
 }

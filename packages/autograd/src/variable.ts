@@ -1,4 +1,4 @@
-import type { DType, Tensor } from '@normkit/tensor';
+import { type DType, dispose, type Tensor } from '@normkit/tensor';
 import { type BackwardOptions, backward } from './engine.js';
 import type { Node } from './node.js';
 
@@ -79,8 +79,13 @@ export class Variable {
     backward(this, seed, options);
   }
 
-  /** Forget the accumulated gradient. */
+  /**
+   * Forget the accumulated gradient and free it (dispose: on the wasm backend its storage is reused
+   * at once; a no-op on the js backend). Any other reference to the old `.grad` is invalid after
+   * this on the wasm backend: clone a gradient you want to keep.
+   */
   zeroGrad(): void {
+    if (this.grad !== null) dispose(this.grad);
     this.grad = null;
   }
 

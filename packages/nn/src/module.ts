@@ -1,5 +1,5 @@
 import { Variable } from '@normkit/autograd';
-import type { DType, Tensor } from '@normkit/tensor';
+import { type DType, dispose, keep, type Tensor } from '@normkit/tensor';
 import { dtypeOf } from './internal/options.js';
 import {
   type LoadStateDictOptions,
@@ -25,6 +25,10 @@ import {
  * Registering a name again replaces the entry (PyTorch's attribute assignment); built-in layers
  * expose their entries through accessors (`linear.weight = other` re-registers), which is how
  * weights are tied.
+ *
+ * Memory (wasm backend): registered parameters and buffers are keep()-ed, so a module built or
+ * first run inside tidy() keeps its weights (tidy cannot see them: they sit in private maps). They
+ * are freed by the garbage collector once the module is unreachable; gradients are freed by zeroGrad.
  */
 
 export { dtypeOf, generatorOf, type InitOptions, type ModuleOptions } from './internal/options.js';
@@ -71,6 +75,7 @@ export class Module {
         `registerParameter: '${name}' must be a leaf Variable; it was computed by ${p.node!.name} (detach() it first)`,
       );
     }
+    if (p !== null) keep(p.data);
     this.#params.set(name, p);
     return p;
   }
@@ -78,6 +83,7 @@ export class Module {
   /** Register (or replace) a buffer: state that is not trained (running statistics). Returns t. */
   registerBuffer<B extends Tensor | null>(name: string, t: B, options: BufferOptions = {}): B {
     this.#checkName('registerBuffer', name, this.#buffers);
+    if (t !== null) keep(t);
     this.#buffers.set(name, {
       tensor: t,
       persistent: options.persistent ?? true,
@@ -238,11 +244,14 @@ export class Module {
     for (const m of this.modules()) {
       for (const p of m.#params.values()) {
         if (p === null || p.dtype === dtype) continue;
-        p.data = p.data.astype(dtype);
-        p.grad = p.grad?.astype(dtype) ?? null;
+        // the old data may still be held elsewhere (a stateDict()); the old gradient is p's alone
+        p.data = keep(p.data.astype(dtype));
+        const grad = p.grad;
+        p.grad = grad === null ? null : keep(grad.astype(dtype));
+        if (grad !== null) dispose(grad);
       }
       for (const b of m.#buffers.values()) {
-        if (b.tensor !== null && !b.counter) b.tensor = b.tensor.astype(dtype);
+        if (b.tensor !== null && !b.counter) b.tensor = keep(b.tensor.astype(dtype));
       }
     }
     return this;
@@ -255,9 +264,13 @@ export class Module {
     return n;
   }
 
-  /** Reset every parameter's gradient to null (gradients accumulate across backward calls). */
+  /**
+   * Reset every parameter's gradient to null (gradients accumulate across backward calls),
+   * disposing the old ones (Variable.zeroGrad: a reference to an old `.grad` is invalid afterwards
+   * on the wasm backend).
+   */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) p.zeroGrad();
   }
 
   /** One line of configuration for toString (override in subclasses, as torch's extra_repr). */

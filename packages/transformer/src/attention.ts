@@ -13,6 +13,7 @@ import {
   type DType,
   formatShape,
   Generator,
+  keep,
   max,
   ones,
   ShapeError,
@@ -100,7 +101,8 @@ export class CausalSelfAttention extends Module {
     this.k_norm = this.registerModule('k_norm', qk ? makeNorm(qk, this.headDim, { dtype, bias }) : null);
     this.attn_dropout = this.registerModule('attn_dropout', new Dropout(p, { generator }));
     this.resid_dropout = this.registerModule('resid_dropout', new Dropout(p, { generator }));
-    this.#mask = triu(ones([this.blockSize, this.blockSize], { dtype }), 1);
+    // kept: a model built inside tidy() must not lose its mask when the scope ends
+    this.#mask = keep(triu(ones([this.blockSize, this.blockSize], { dtype }), 1));
   }
 
   forward(x: Variable): Variable {

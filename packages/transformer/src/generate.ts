@@ -1,5 +1,5 @@
 import { noGrad } from '@normkit/autograd';
-import { Generator } from '@normkit/tensor';
+import { Generator, tidy } from '@normkit/tensor';
 import type { GPT } from './gpt.js';
 
 export interface GenerateOptions {
@@ -19,7 +19,8 @@ export interface GenerateOptions {
  * nanoGPT's generate: for each new token, run the model on the last blockSize tokens (the context
  * is cropped), take the last position's logits / temperature, keep the topK, softmax, sample.
  * Runs in eval mode (no dropout) under noGrad and restores the training mode. Returns the prompt
- * followed by the new tokens.
+ * followed by the new tokens. Each token's forward runs inside tidy() (only the next token id
+ * leaves it), so on the wasm backend a long generation does not fill the memory.
  */
 export function generate(model: GPT, prompt: readonly number[], options: GenerateOptions): number[] {
   const op = 'generate';
@@ -48,9 +49,11 @@ export function generate(model: GPT, prompt: readonly number[], options: Generat
       const z = new Float64Array(V);
       for (let n = 0; n < maxTokens; n++) {
         const ctx = out.slice(Math.max(0, out.length - blockSize));
-        const logits = model.forward([ctx]).logits.data; // [1, T, V]
-        const last = logits.select(1, ctx.length - 1).select(0, 0);
-        for (let v = 0; v < V; v++) z[v] = last.get(v);
+        tidy(() => {
+          const logits = model.forward([ctx]).logits.data; // [1, T, V]
+          const last = logits.select(1, ctx.length - 1).select(0, 0);
+          for (let v = 0; v < V; v++) z[v] = last.get(v);
+        });
         out.push(temperature === 0 ? argmax(z) : sample(z, temperature, topK, gen));
       }
     });

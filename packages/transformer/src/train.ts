@@ -1,7 +1,7 @@
 import { noGrad } from '@normkit/autograd';
 import type { LrSchedule } from '@normkit/nn';
 import { clipGradNorm } from '@normkit/nn';
-import { Generator } from '@normkit/tensor';
+import { Generator, keep, tidy } from '@normkit/tensor';
 import { encodeCheckpoint, restoreCheckpoint, type TrainOptimizer } from './checkpoint.js';
 import type { GPT } from './gpt.js';
 import { type GradNormRecord, gradientNorms, type LayerRecord } from './instrumentation.js';
@@ -72,6 +72,14 @@ function checkCount(arg: string, v: number | undefined, min: number): void {
  * divergence check, backward, optional clipping, optimizer step; report through onStep. A
  * diverging run stops before applying the bad update and returns status 'diverged'. Resuming from
  * a checkpoint continues exactly (model, optimizer state, data and dropout generators, step).
+ *
+ * Memory: each update runs inside tidy() and hands out only numbers, so on the wasm backend every
+ * tensor it allocates (the batch from `data`, activations, the graph's saved tensors) is freed when
+ * it ends and the next update reuses the same blocks: the memory stays flat however long the run.
+ * What outlives an update is kept explicitly: parameters and optimizer state (keep()-ed where
+ * @normkit/nn creates them) and the gradients (kept here, so `p.grad` stays readable after the
+ * update, as in PyTorch, until the next zeroGrad disposes them). A `data` function that caches
+ * tensors it creates must keep() them. Checkpoint encoding and restoring run in tidies of their own.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, optimizer, schedule, steps, evalEvery, onStep, checkpoint } = options;
@@ -87,10 +95,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const generators = { data: rng, model: model.generator };
   let step = 0;
   let initialLoss: number | null = null;
-  if (options.resume)
-    ({ step, initialLoss } = restoreCheckpoint(options.resume, { model, optimizer, generators }));
+  const resume = options.resume;
+  if (resume)
+    ({ step, initialLoss } = tidy(() => restoreCheckpoint(resume, { model, optimizer, generators })));
   const history: StepInfo[] = [];
   const params = optimizer.params();
+  // every gradient backward fills (the model's parameters may include some the optimizer skips)
+  const withGrads = [...new Set([...params, ...model.parameters()])];
+  const clip = options.clipGradNorm ?? Number.POSITIVE_INFINITY;
   let loss = Number.NaN;
   model.train();
   const stop = (reason: string): TrainResult => ({ status: 'diverged', step, loss, reason, history });
@@ -98,27 +110,35 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const t0 = performance.now();
     const lr = schedule ? schedule.lrAt(step) : optimizer.lr;
     optimizer.lr = lr;
-    const batch = options.data(step, rng);
-    optimizer.zeroGrad();
-    const out = model.forward(batch.idx, batch.targets);
-    loss = out.loss!.item();
-    initialLoss ??= loss;
-    if (!Number.isFinite(loss)) return stop(`loss is ${loss} at update ${step + 1}`);
-    if (loss > factor * initialLoss) {
-      return stop(`loss ${loss} exceeds ${factor} x the initial loss ${initialLoss} at update ${step + 1}`);
-    }
-    out.loss!.backward();
-    const info: Partial<StepInfo> = {};
-    if (model.instrumentation.enabled) {
-      info.layers = model.instrumentation.layers.map((r) => ({ ...r }));
-      info.gradNorms = gradientNorms(model);
-    }
-    const gradNorm = clipGradNorm(params, options.clipGradNorm ?? Number.POSITIVE_INFINITY);
-    if (!Number.isFinite(gradNorm)) return stop(`gradient norm is ${gradNorm} at update ${step + 1}`);
-    optimizer.step();
+    // one update; returns numbers only (a reason to stop, or what onStep reports)
+    const r = tidy((): { stop: string } | { info: Partial<StepInfo>; gradNorm: number; tokens: number } => {
+      const batch = options.data(step, rng);
+      optimizer.zeroGrad();
+      const out = model.forward(batch.idx, batch.targets);
+      loss = out.loss!.item();
+      initialLoss ??= loss;
+      if (!Number.isFinite(loss)) return { stop: `loss is ${loss} at update ${step + 1}` };
+      if (loss > factor * initialLoss) {
+        return {
+          stop: `loss ${loss} exceeds ${factor} x the initial loss ${initialLoss} at update ${step + 1}`,
+        };
+      }
+      out.loss!.backward();
+      for (const p of withGrads) if (p.grad !== null) keep(p.grad);
+      const info: Partial<StepInfo> = {};
+      if (model.instrumentation.enabled) {
+        info.layers = model.instrumentation.layers.map((r) => ({ ...r }));
+        info.gradNorms = gradientNorms(model);
+      }
+      const gradNorm = clipGradNorm(params, clip);
+      if (!Number.isFinite(gradNorm)) return { stop: `gradient norm is ${gradNorm} at update ${step + 1}` };
+      optimizer.step();
+      return { info, gradNorm, tokens: out.logits.shape[0]! * out.logits.shape[1]! };
+    });
+    if ('stop' in r) return stop(r.stop);
     step++;
     const seconds = (performance.now() - t0) / 1000;
-    const tokens = out.logits.shape[0]! * out.logits.shape[1]!;
+    const { info, gradNorm, tokens } = r;
     Object.assign(info, { step, loss, gradNorm, lr, tokensPerSecond: tokens / Math.max(seconds, 1e-9) });
     if (evalEvery !== undefined && options.evalData !== undefined && step % evalEvery === 0) {
       info.evalLoss = evaluate(model, options.evalData);
@@ -126,19 +146,28 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     history.push(info as StepInfo);
     await onStep?.(info as StepInfo);
     if (checkpoint && (step % checkpoint.every === 0 || step === steps)) {
-      await checkpoint.save(encodeCheckpoint(model, optimizer, { step, initialLoss, generators }), step);
+      const state = { step, initialLoss, generators };
+      await checkpoint.save(
+        tidy(() => encodeCheckpoint(model, optimizer, state)),
+        step,
+      );
     }
   }
   return { status: 'completed', step, loss, history };
 }
 
-/** The loss on a batch in eval mode (no dropout), without recording a graph. */
+/**
+ * The loss on a batch in eval mode (no dropout), without recording a graph; inside tidy(), so on
+ * the wasm backend everything it allocates (a batch `data()` makes too) is freed.
+ */
 export function evaluate(model: GPT, data: Batch | (() => Batch)): number {
-  const batch = typeof data === 'function' ? data() : data;
   const wasTraining = model.training;
   model.eval();
   try {
-    return noGrad(() => model.forward(batch.idx, batch.targets).loss!.item());
+    return tidy(() => {
+      const batch = typeof data === 'function' ? data() : data;
+      return noGrad(() => model.forward(batch.idx, batch.targets).loss!.item());
+    });
   } finally {
     model.train(wasTraining);
   }

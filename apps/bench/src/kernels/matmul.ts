@@ -1,8 +1,9 @@
-import { matmul, Tensor } from '@normkit/tensor';
+import { allocate, type Backend, matmul, Tensor } from '@normkit/tensor';
 import type { PeerRow } from '../peers/protocol.js';
 import type { Progress } from '../progress.js';
 import type { KernelRow, KernelSection } from '../results.js';
 import { CopyFloor, measure, policyOf, type RepPolicy } from '../timing.js';
+import { implOf, measuredBackends, onBackend, placementProblem } from './backends.js';
 import { checkMatmulSample, samplePositions } from './check.js';
 import { formatCaseLine } from './format.js';
 import { matmulInputs } from './inputs.js';
@@ -35,7 +36,7 @@ export async function runMatmulTable(
     const { m, k, n } = s;
     const { a, b } = matmulInputs(m, k, n, seed);
     const samples = samplePositions(m, n, Math.min(SAMPLES, m * n), seed);
-    const measured: PeerRow[] = [measureNormkit(s, a, b, samples, plan)];
+    const measured: PeerRow[] = measuredBackends().map((be) => measureNormkit(be, s, a, b, samples, plan));
     const bytes = 4 * (m * k + k * n + m * n);
     const copyMs = copy.timing(bytes).medianMs;
     if (host)
@@ -50,24 +51,40 @@ export async function runMatmulTable(
   return { reps: plan.reps, budgetMs: plan.budgetMs, rows, peers: host?.status ?? [] };
 }
 
+/**
+ * normkit's matmul on one backend: A, B and C allocated there (wasm: in the wasm memory, so the
+ * SIMD kernel runs with no copy in or out), checked on the sample, then timed.
+ */
 function measureNormkit(
+  backend: Backend,
   s: MatmulShape,
   a: Float32Array,
   b: Float32Array,
   samples: [number, number][],
   policy: RepPolicy,
 ): PeerRow {
+  const impl = implOf(backend);
   try {
-    const A = new Tensor(a, [s.m, s.k]);
-    const B = new Tensor(b, [s.k, s.n]);
-    const C = new Tensor(new Float32Array(s.m * s.n), [s.m, s.n]);
-    const run = () => void matmul(A, B, C);
-    run();
-    const check = checkMatmulSample(a, b, C.data, s.m, s.k, s.n, samples);
-    return { impl: 'normkit', timing: check.ok ? measure(run, policy) : null, check, note: '' };
+    return onBackend(backend, (): PeerRow => {
+      const make = (src: Float32Array | null, shape: [number, number]) => {
+        const data = allocate('float32', shape[0] * shape[1]);
+        if (src) data.set(src);
+        return new Tensor(data, shape);
+      };
+      const A = make(a, [s.m, s.k]);
+      const B = make(b, [s.k, s.n]);
+      const C = make(null, [s.m, s.n]);
+      const run = () => void matmul(A, B, C);
+      run();
+      const check = checkMatmulSample(a, b, C.data, s.m, s.k, s.n, samples);
+      const misplaced = placementProblem(backend, [A, B, C]);
+      if (misplaced)
+        return { impl, timing: null, check: { ...check, ok: false }, note: `not timed: ${misplaced}` };
+      return { impl, timing: check.ok ? measure(run, policy) : null, check, note: '' };
+    });
   } catch (error) {
     return {
-      impl: 'normkit',
+      impl,
       timing: null,
       check: null,
       note: `failed: ${(error as Error).message.split('\n')[0]}`,

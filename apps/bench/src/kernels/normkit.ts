@@ -20,7 +20,7 @@ import {
   rmsNormForward,
   rmsNormReference,
 } from '@normkit/norms';
-import { Tensor } from '@normkit/tensor';
+import { allocate, Tensor } from '@normkit/tensor';
 import { EPS, groupsOf, layoutOf, type NormCase } from './cases.js';
 import type { NormInputs } from './inputs.js';
 
@@ -31,6 +31,8 @@ export interface Prepared {
   /** One call, writing into preallocated buffers (as a training loop does). */
   run(): void;
   outputs(): Outputs;
+  /** Every operand and output of the call (to check where they live: see backends.ts). */
+  tensors?(): (Tensor | undefined)[];
   /** Free what the implementation holds outside the JS heap (tfjs tensors in wasm memory). */
   dispose?(): void;
 }
@@ -46,9 +48,13 @@ interface Operands {
   runningVar: Tensor;
 }
 
+/** Copies of the inputs, allocated by the current backend (JS heap, or wasm memory). */
 function operands(inp: NormInputs, dtype: Dtype): Operands {
-  const make = (a: Float32Array, shape: number[]) =>
-    new Tensor(dtype === 'float64' ? Float64Array.from(a) : a.slice(), shape);
+  const make = (a: Float32Array, shape: number[]) => {
+    const data = allocate(dtype, a.length);
+    data.set(a);
+    return new Tensor(data, shape);
+  };
   const P = [inp.weight.length];
   return {
     x: make(inp.x, inp.xShape),
@@ -156,26 +162,34 @@ export function referenceOutputs(c: NormCase, inp: NormInputs): Outputs {
   return gradients(backward(c, operands(inp, 'float64'), f, true));
 }
 
-/** normkit's float32 kernel for case c, with its output buffers allocated once. */
+/**
+ * normkit's float32 kernel for case c, with its output buffers allocated once. Every tensor is
+ * allocated by the current backend, so under setBackend('wasm') the operands and outputs all live
+ * in the wasm memory and the kernel takes its wasm path where it has one.
+ */
 export function prepareNormkit(c: NormCase, inp: NormInputs): Prepared {
   const o = operands(inp, 'float32');
-  const first = forward(c, o, false);
+  const given = [o.x, o.weight, o.bias, o.runningMean, o.runningVar];
   if (c.pass === 'forward') {
     // reuse the first call's outputs as the preallocated buffers (RMSNorm saves no mean)
+    const first = forward(c, o, false);
     const mean = (first as { mean?: Tensor }).mean;
     const out = mean ? { y: first.y, mean, rstd: first.rstd } : { y: first.y, rstd: first.rstd };
     return {
       run: () => void forward(c, o, false, out),
       outputs: () => ({ y: out.y.data }),
+      tensors: () => [...given, ...Object.values(out)],
     };
   }
-  // the backward reads the statistics of a forward on the same x (float64, as normkit saves them)
-  const stats = forward(c, operands(inp, 'float32'), false);
+  // the backward reads the statistics of a forward on the same x (float64, as normkit saves them);
+  // running statistics, which that forward updates, play no part in the backward
+  const stats = forward(c, o, false);
   const g = backward(c, o, stats, false);
   const out: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(g)) if (v) out[k] = v as Tensor;
   return {
     run: () => void backward(c, o, stats, false, out),
     outputs: () => gradients(g as { dx: Tensor | null; dWeight: Tensor | null; dBias?: Tensor | null }),
+    tensors: () => [...given, o.dy, stats.rstd, (stats as Stats).mean, ...Object.values(out)],
   };
 }

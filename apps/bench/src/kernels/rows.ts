@@ -1,6 +1,7 @@
 import type { PeerRow } from '../peers/protocol.js';
 import type { KernelRow } from '../results.js';
 import type { Timing } from '../timing.js';
+import { NORMKIT_IMPLS } from './backends.js';
 import type { CheckResult } from './check.js';
 
 export interface CaseInfo {
@@ -12,10 +13,28 @@ export interface CaseInfo {
   copyMs: number;
 }
 
-/** Turn measured implementations of one case into table rows (ratios against copy and normkit). */
+/**
+ * Turn measured implementations of one case into table rows (ratios against copy and normkit).
+ * vsNormkit is against the reference normkit row (normkit-wasm when timed, else normkit-js; see
+ * backends.ts) and null on that row itself.
+ */
 export function caseRows(info: CaseInfo, measured: PeerRow[]): KernelRow[] {
-  const normkitMs = measured.find((r) => r.impl === 'normkit')?.timing?.medianMs ?? null;
-  return measured.map((r) => row(info, r.impl, r.timing, r.check, r.note, normkitMs));
+  const reference = referenceNormkit(measured);
+  const normkitMs = reference?.timing?.medianMs ?? null;
+  return measured.map((r) =>
+    row(info, r.impl, r.timing, r.check, r.note, r === reference ? null : normkitMs),
+  );
+}
+
+/** The normkit row peers are compared with: the first timed one in NORMKIT_IMPLS order. */
+export function referenceNormkit<R extends { impl: string; timing: Timing | null }>(
+  measured: readonly R[],
+): R | undefined {
+  for (const impl of NORMKIT_IMPLS) {
+    const r = measured.find((x) => x.impl === impl && x.timing !== null);
+    if (r) return r;
+  }
+  return undefined;
 }
 
 function row(

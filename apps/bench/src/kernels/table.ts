@@ -1,8 +1,10 @@
+import type { Backend } from '@normkit/tensor';
 import type { PeerRow } from '../peers/protocol.js';
 import { TF_NO_BACKWARD } from '../peers/tfjs.js';
 import type { Progress } from '../progress.js';
 import type { KernelRow, KernelSection } from '../results.js';
 import { CopyFloor, measure, policyOf, type RepPolicy } from '../timing.js';
+import { implOf, measuredBackends, onBackend, placementProblem } from './backends.js';
 import { bytesOf, caseLabel, layoutOf, type NormCase, normCases } from './cases.js';
 import { checkOutputs } from './check.js';
 import { formatCaseLine } from './format.js';
@@ -17,8 +19,9 @@ export const NO_BACKWARD_PEER = `Backward rows have no peer: onnxruntime has no 
 
 /**
  * The norm kernel table. For each case: build the inputs from the seed, compute the float64
- * reference, check normkit's kernel against it and time it (here, in the main isolate, which nothing
- * has detached), time the copy floor for the same traffic, then ask each peer worker for the same.
+ * reference, check normkit's kernel against it and time it on each backend (normkit-wasm, then
+ * normkit-js; here, in the main isolate, which nothing has detached), time the copy floor for the
+ * same traffic, then ask each peer worker for the same.
  */
 export async function runNormTable(
   plan: KernelPlan,
@@ -38,14 +41,14 @@ export async function runNormTable(
   );
   for (const c of cases) {
     const inp = normInputs(c, seed);
-    const reference = referenceOutputs(c, inp);
-    const measured: PeerRow[] = [measureNormkit(c, inp, reference, plan)];
+    const reference = onBackend('js', () => referenceOutputs(c, inp)); // float64, on the heap
+    const measured: PeerRow[] = measuredBackends().map((b) => measureNormkit(b, c, inp, reference, plan));
     const bytes = bytesOf(c);
     const copyMs = copy.timing(bytes).medianMs;
     if (host && c.pass === 'forward')
       measured.push(...(await host.ask({ type: 'norm', case: c, seed, policy: policyOf(plan), reference })));
     if (host && c.pass === 'backward')
-      measured[0]!.note = [measured[0]!.note, 'no peer backward'].filter(Boolean).join('; ');
+      for (const m of measured) m.note = [m.note, 'no peer backward'].filter(Boolean).join('; ');
     const info = {
       kernel: `${c.op} ${c.pass}`,
       layout: layoutOf(c.op, c.shape).text,
@@ -63,20 +66,29 @@ export async function runNormTable(
   return { reps: plan.reps, budgetMs: plan.budgetMs, rows, peers: host?.status ?? [] };
 }
 
+/** normkit's kernel on one backend: operands and outputs allocated there, checked, then timed. */
 function measureNormkit(
+  backend: Backend,
   c: NormCase,
   inp: ReturnType<typeof normInputs>,
   reference: Outputs,
   policy: RepPolicy,
 ): PeerRow {
+  const impl = implOf(backend);
   try {
-    const run = prepareNormkit(c, inp);
-    run.run();
-    const check = checkOutputs(run.outputs(), reference);
-    return { impl: 'normkit', timing: check.ok ? measure(run.run, policy) : null, check, note: '' };
+    // inside onBackend's tidy: the case's wasm tensors are freed when it returns
+    return onBackend(backend, (): PeerRow => {
+      const run = prepareNormkit(c, inp);
+      run.run();
+      const check = checkOutputs(run.outputs(), reference);
+      const misplaced = placementProblem(backend, run.tensors?.() ?? []);
+      if (misplaced)
+        return { impl, timing: null, check: { ...check, ok: false }, note: `not timed: ${misplaced}` };
+      return { impl, timing: check.ok ? measure(run.run, policy) : null, check, note: '' };
+    });
   } catch (error) {
     return {
-      impl: 'normkit',
+      impl,
       timing: null,
       check: null,
       note: `failed: ${(error as Error).message.split('\n')[0]}`,

@@ -1,3 +1,4 @@
+import { isNormkit } from '../kernels/backends.js';
 import { NO_BACKWARD_PEER } from '../kernels/table.js';
 import type { KernelRow, KernelSection, Results } from '../results.js';
 import type { ExperimentResult } from '../runner/runner.js';
@@ -40,11 +41,11 @@ function kernelTable(rows: KernelRow[], matmul: boolean): string {
       `<td class="n">${fmt(r.minMs)}</td>`,
       `<td class="n">${fmt(matmul ? r.gflops : r.gbps)}</td>`,
       `<td class="n">${fmt(r.xCopy)}</td>`,
-      `<td class="n">${r.impl === 'normkit' ? '' : fmt(r.vsNormkit)}</td>`,
+      `<td class="n">${r.vsNormkit === null && isNormkit(r.impl) ? '' : fmt(r.vsNormkit)}</td>`,
       `<td class="n${r.ok === false ? ' bad' : ''}">${fmtDiff(r.maxdiff)}</td>`,
       `<td>${esc(r.note)}</td>`,
     ];
-    return `<tr class="${r.impl === 'normkit' ? 'normkit' : 'peer'}">${cells.join('')}</tr>`;
+    return `<tr class="${isNormkit(r.impl) ? 'normkit' : 'peer'}">${cells.join('')}</tr>`;
   });
   return `<table class="kernels"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table>`;
 }

@@ -3,6 +3,7 @@ import {
   addInPlace,
   copyInto,
   divInPlace,
+  keep,
   maximum,
   mul,
   mulInPlace,
@@ -123,7 +124,7 @@ class AdamFamily extends Optimizer<AdamHyper, AdamState> {
     k.bc2Sqrt = Math.sqrt(1 - k.beta2 ** s.step);
     k.eps = h.eps;
     // amsgrad switched on after some steps starts its maximum from zeros
-    if (h.amsgrad) s.max_exp_avg_sq ??= zerosLike(param.data);
+    if (h.amsgrad) s.max_exp_avg_sq ??= keep(zerosLike(param.data));
     const vmax = h.amsgrad ? s.max_exp_avg_sq : null;
     const { exp_avg: m, exp_avg_sq: v } = s;
     if (fusable([param.data, grad, m, v, vmax])) adamFused(param.data, grad, m, v, vmax, k);

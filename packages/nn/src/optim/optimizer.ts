@@ -1,5 +1,5 @@
 import { isVariable, type Variable, type ZeroGradOptions, zeroGrad } from '@normkit/autograd';
-import { copyInto, dtypeMismatch, formatShape, ShapeError, Tensor } from '@normkit/tensor';
+import { copyInto, dispose, dtypeMismatch, formatShape, keep, ShapeError, Tensor } from '@normkit/tensor';
 import { asGroup, checkKeys, describe, isBag, readHyper, readStep, sameDims } from './checks.js';
 import { Scratch } from './scratch.js';
 
@@ -10,6 +10,12 @@ import { Scratch } from './scratch.js';
  *   { state: { [index]: { step, exp_avg, ... } }, param_groups: [{ lr, weight_decay, ..., params: [indices] }] }
  * Parameters are numbered across the groups in order. Keys use torch's snake_case names, so a torch
  * state dict exported to JSON loads unchanged; the JS API itself is camelCase (weightDecay).
+ *
+ * Memory (wasm backend): the state tensors live as long as the optimizer, but they are created
+ * lazily, on the first step, which a training loop usually runs inside tidy(). So every state
+ * tensor (and the Scratch temporaries) is keep()-ed when created: a tidy never frees it, and it is
+ * released only by dispose (when loadStateDict drops a parameter's state) or, once the optimizer is
+ * unreachable, by the garbage collector. The gradients are not the optimizer's: zeroGrad disposes them.
  */
 
 /** Hyperparameters every optimizer has; lr is what a schedule drives. */
@@ -118,7 +124,10 @@ export abstract class Optimizer<H extends BaseHyper, S extends object> {
     return this.paramGroups.flatMap((g) => g.params);
   }
 
-  /** Reset the gradients (grad = null by default; { setToNone: false } fills them with zeros). */
+  /**
+   * Reset the gradients (grad = null by default, disposing the old ones: see @normkit/autograd's
+   * zeroGrad; { setToNone: false } fills them with zeros).
+   */
   zeroGrad(options?: ZeroGradOptions): void {
     zeroGrad(this.params(), options);
   }
@@ -138,7 +147,7 @@ export abstract class Optimizer<H extends BaseHyper, S extends object> {
           throw new ShapeError(op, 'grad', formatShape(p.shape), formatShape(g.shape));
         }
         let s = this.state.get(p);
-        if (s === undefined) this.state.set(p, (s = this.spec.init(p.data, group)));
+        if (s === undefined) this.state.set(p, (s = keepState(this.spec.init(p.data, group))));
         this.update(p, g, s, group);
       }
     }
@@ -259,20 +268,36 @@ export abstract class Optimizer<H extends BaseHyper, S extends object> {
     for (const p of this.params()) {
       const l = loaded.get(p);
       if (l === undefined) {
+        // the state is the optimizer's alone (stateDict hands out copies): free it
+        const old = this.state.get(p);
+        if (old !== undefined) disposeState(old);
         this.state.delete(p);
         continue;
       }
-      const s = (this.state.get(p) ?? this.spec.init(p.data, l.h)) as Bag;
+      const s = (this.state.get(p) ?? keepState(this.spec.init(p.data, l.h))) as Bag;
       if (this.spec.counts) s.step = l.step;
       for (const b of buffers) {
         const t = l.tensors.get(b.key);
         const own = s[b.key] as Tensor | null | undefined;
-        if (t === undefined) s[b.key] = b.required(l.h) ? own : null;
-        else s[b.key] = own instanceof Tensor ? copyInto(own, t) : t.clone();
+        if (t === undefined) {
+          if (b.required(l.h)) continue;
+          if (own instanceof Tensor) dispose(own);
+          s[b.key] = null;
+        } else s[b.key] = own instanceof Tensor ? copyInto(own, t) : keep(t.clone());
       }
       this.state.set(p, s as S);
     }
   }
+}
+
+/** Exempt every state tensor from tidy (they outlive the step that created them). */
+function keepState<S extends object>(s: S): S {
+  for (const v of Object.values(s)) if (v instanceof Tensor) keep(v);
+  return s;
+}
+
+function disposeState(s: object): void {
+  for (const v of Object.values(s)) if (v instanceof Tensor) dispose(v);
 }
 
 function hyperKeys<H, S>(spec: OptimizerSpec<H, S>): string[] {

@@ -1,5 +1,5 @@
 import type { Variable } from '@normkit/autograd';
-import { addInPlace, axpy, copyInto, mulInPlace, type Tensor } from '@normkit/tensor';
+import { addInPlace, axpy, copyInto, keep, mulInPlace, type Tensor } from '@normkit/tensor';
 import { nonNegative } from './checks.js';
 import { type BaseHyper, Optimizer, type OptimizerSpec, type ParamsInput } from './optimizer.js';
 
@@ -75,7 +75,7 @@ export class SGD extends Optimizer<SGDHyper, SGDState> {
     if (h.momentum !== 0) {
       let buf = state.momentum_buffer;
       if (buf === null) {
-        state.momentum_buffer = buf = d.clone();
+        state.momentum_buffer = buf = keep(d.clone()); // state: outlives the step's tidy
       } else {
         mulInPlace(buf, h.momentum);
         addInPlace(buf, d, 1 - h.dampening);

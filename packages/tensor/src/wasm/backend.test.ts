@@ -7,9 +7,9 @@ import { instantiateWasm } from './instantiate.js';
 import { getWasmMemory, wasmSupported } from './memory.js';
 
 describe('backend switch', () => {
-  it('defaults to js unless NORMKIT_BACKEND=wasm; wasm and back', () => {
-    expect(getBackend()).toBe(process.env.NORMKIT_BACKEND === 'wasm' ? 'wasm' : 'js');
+  it('defaults to wasm (where SIMD is supported) unless NORMKIT_BACKEND=js; wasm and back', () => {
     expect(wasmSupported()).toBe(true); // Node 20 has wasm SIMD
+    expect(getBackend()).toBe(process.env.NORMKIT_BACKEND === 'js' ? 'js' : 'wasm');
     setBackend('wasm');
     expect(getBackend()).toBe('wasm');
     expect(zeros([3]).data.buffer).toBe(getWasmMemory().buffer);

@@ -1,0 +1,10 @@
+/**
+ * Imported first by the CLI and the worker entry, before anything allocates: the bench trains GPTs
+ * whose working set (C 128, 8192 tokens: ~570 MiB high water) exceeds the library's default 256 MiB
+ * wasm memory, and the memory never grows, so size it once here. Untouched pages cost nothing on
+ * 64-bit Node; each worker thread has its own memory.
+ */
+import { configureWasm } from '@normkit/tensor';
+
+export const BENCH_WASM_MIB = 1024;
+configureWasm({ memoryMiB: BENCH_WASM_MIB });
