@@ -1,3 +1,4 @@
+import { tidy } from '@normkit/tensor';
 import { corpusFor } from '../data/corpus.js';
 import type { Chart } from '../report/chart-types.js';
 import { buildGpt, layerGradNorms, type ModelSpec } from './common/model.js';
@@ -67,15 +68,24 @@ export const e1 = defineExperiment<E1Config, E1Measurements>({
     for (let b = 0; b < c.batches; b++) {
       // batches from a stream of their own, so every variant of a seed sees the same ones
       const batch = corpus.evalBatch(c.batchSize, c.model.blockSize, 1000 * ctx.seed + b);
+      // tidy: the graph and the gradients are freed once their norms are read (wasm backend)
+      const r = tidy(() => {
+        model.zeroGrad();
+        const out = model.forward(batch.idx, batch.targets);
+        out.loss!.backward();
+        return {
+          loss: out.loss!.item(),
+          ffn: layerGradNorms(model, /\.mlp\.c_proj\.weight$/),
+          layer: layerGradNorms(model, /./),
+        };
+      });
       model.zeroGrad();
-      const out = model.forward(batch.idx, batch.targets);
-      out.loss!.backward();
-      loss += out.loss!.item() / c.batches;
-      ffn.push(layerGradNorms(model, /\.mlp\.c_proj\.weight$/));
-      layer.push(layerGradNorms(model, /./));
-      ctx.report.step({ step: b + 1, totalSteps: c.batches, loss });
+      loss += r.loss;
+      ffn.push(r.ffn);
+      layer.push(r.layer);
+      ctx.report.step({ step: b + 1, totalSteps: c.batches, loss: loss / (b + 1) });
     }
-    return { placement, init, ffn: meanProfile(ffn), layer: meanProfile(layer), loss };
+    return { placement, init, ffn: meanProfile(ffn), layer: meanProfile(layer), loss: loss / c.batches };
   },
   verdict(runs, c) {
     const ratio = (variant: string) => {

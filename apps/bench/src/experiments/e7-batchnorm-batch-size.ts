@@ -1,13 +1,14 @@
 import { noGrad, type Variable } from '@normkit/autograd';
 import { AdamW, BatchNorm1d, crossEntropy, LayerNorm, Linear, ReLU, Sequential } from '@normkit/nn';
-import { Generator, Tensor } from '@normkit/tensor';
+import { dispose, Generator, Tensor, tidy } from '@normkit/tensor';
 import { type Corpus, corpusFor, type ReferenceLevels } from '../data/corpus.js';
 import type { Chart } from '../report/chart-types.js';
+import { tidyStep } from './common/step.js';
 import { defineExperiment, type RunRecord } from './types.js';
 import {
   claim,
+  curvePoints,
   decide,
-  downsample,
   finalLoss,
   fmt,
   mean,
@@ -102,21 +103,18 @@ export const e7 = defineExperiment<E7Config, E7Measurements>({
       new ReLU(),
       new Linear(c.hidden, V, { seed: seed + 2 }),
     );
-    const opt = new AdamW(model.parameters(), { lr: c.lr, weightDecay: 0 });
+    const params = model.parameters();
+    const opt = new AdamW(params, { lr: c.lr, weightDecay: 0 });
     const rng = new Generator(seed);
     const losses: number[] = [];
     for (let step = 1; step <= c.steps; step++) {
       const { x, y } = contextBatch(corpus, bs, rng);
-      opt.zeroGrad();
-      const loss = crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      losses.push(loss.item());
+      losses.push(tidyStep(opt, params, () => crossEntropy(model.forward(x), y)));
       ctx.report.step({ step, totalSteps: c.steps, loss: losses[step - 1]!, lr: c.lr, tokens: bs });
     }
     const held = contextBatch(corpus, c.evalSamples, new Generator(0x5eed0000 + seed));
     model.eval();
-    const ev = noGrad(() => scores(model.forward(held.x), held.y));
+    const ev = tidy(() => noGrad(() => scores(model.forward(held.x), held.y)));
     model.train();
     const trainModeLoss = trainModeHeldOut(model, held, bs);
     return {
@@ -129,10 +127,7 @@ export const e7 = defineExperiment<E7Config, E7Measurements>({
       levels: corpus.levels,
       vocabSize: V,
       bayesAccuracy: corpus.source?.bayesAccuracy() ?? null,
-      curve: downsample(
-        losses.map((l, i) => [i + 1, l] as [number, number]),
-        150,
-      ),
+      curve: curvePoints(losses),
     };
   },
   verdict(runs, c) {
@@ -260,12 +255,13 @@ function trainModeHeldOut(model: Sequential, held: { x: Tensor; y: Int32Array },
   noGrad(() => {
     for (let s = 0; s < n; s += bs) {
       const x = held.x.narrow(0, s, bs);
-      total += crossEntropy(model.forward(x), held.y.subarray(s, s + bs)).item() * bs;
+      total += tidy(() => crossEntropy(model.forward(x), held.y.subarray(s, s + bs)).item()) * bs;
     }
   });
   norms.forEach((m, i) => {
     m.runningMean!.data.set(saved[i]![0].data);
     m.runningVar!.data.set(saved[i]![1].data);
   });
+  dispose(saved.flat());
   return total / n;
 }

@@ -9,11 +9,12 @@ import {
   type RecurrentCell,
   runLSTM,
 } from '@normkit/nn';
-import { Generator, Tensor } from '@normkit/tensor';
+import { Generator, Tensor, tidy } from '@normkit/tensor';
 import { type Corpus, corpusFor, type ReferenceLevels } from '../data/corpus.js';
 import type { Chart } from '../report/chart-types.js';
+import { tidyStep } from './common/step.js';
 import { defineExperiment, type RunRecord } from './types.js';
-import { claim, decide, downsample, finalLoss, fmt, mean, premise, stepsToTarget } from './verdicts.js';
+import { claim, curvePoints, decide, finalLoss, fmt, mean, premise, stepsToTarget } from './verdicts.js';
 
 /**
  * E8: a LayerNorm-LSTM against a plain LSTM on long sequences of the Markov language. Ba, Kiros &
@@ -72,7 +73,7 @@ export const e8 = defineExperiment<E8Config, E8Measurements>({
       hidden: 64,
       seqLen: 100,
       batchSize: 16,
-      steps: 600,
+      steps: 300,
       lr: 0.01,
       seeds: 3,
       targetFraction: 0.5,
@@ -90,18 +91,17 @@ export const e8 = defineExperiment<E8Config, E8Measurements>({
         ? new LSTMCell(V, c.hidden, { seed: ctx.seed })
         : new LayerNormLSTMCell(V, c.hidden, { seed: ctx.seed });
     const head = new Linear(c.hidden, V, { seed: ctx.seed + 1 });
-    const opt = new AdamW([...cell.parameters(), ...head.parameters()], { lr: c.lr, weightDecay: 0 });
+    const params = [...cell.parameters(), ...head.parameters()];
+    const opt = new AdamW(params, { lr: c.lr, weightDecay: 0 });
     const rng = new Generator(ctx.seed);
     const losses: number[] = [];
     for (let step = 1; step <= c.steps; step++) {
       const { xs, ys } = sequenceBatch(corpus, c.batchSize, c.seqLen, rng);
-      opt.zeroGrad();
-      const { outputs } = runLSTM(cell, xs);
-      const logits = head.forward(reshape(outputs, [c.seqLen * c.batchSize, c.hidden]));
-      const loss = crossEntropy(logits, ys);
-      loss.backward();
-      opt.step();
-      losses.push(loss.item());
+      const loss = tidyStep(opt, params, () => {
+        const { outputs } = runLSTM(cell, xs);
+        return crossEntropy(head.forward(reshape(outputs, [c.seqLen * c.batchSize, c.hidden])), ys);
+      });
+      losses.push(loss);
       ctx.report.step({
         step,
         totalSteps: c.steps,
@@ -121,7 +121,7 @@ export const e8 = defineExperiment<E8Config, E8Measurements>({
     return {
       cell: kind,
       levels,
-      curve: downsample(points, 150),
+      curve: curvePoints(losses),
       finalLoss: finalLoss(losses),
       target,
       stepsToTarget: stepsToTarget(points, target),
@@ -216,15 +216,18 @@ function stateNorms(cell: RecurrentCell, xs: Tensor): { cellNorm: number[]; hidd
   const T = xs.shape[0]!;
   const cellNorm: number[] = [];
   const hiddenNorm: number[] = [];
-  noGrad(() => {
-    let state: { h: Tensor; c: Tensor } | undefined;
-    for (let t = 0; t < T; t++) {
-      const next = cell.forward(xs.select(0, t), state);
-      state = { h: next.h.data, c: next.c.data };
-      cellNorm.push(meanRowNorm(state.c));
-      hiddenNorm.push(meanRowNorm(state.h));
-    }
-  });
+  // one tidy for the whole sequence (the state must outlive each step): frees it all at the end
+  tidy(() =>
+    noGrad(() => {
+      let state: { h: Tensor; c: Tensor } | undefined;
+      for (let t = 0; t < T; t++) {
+        const next = cell.forward(xs.select(0, t), state);
+        state = { h: next.h.data, c: next.c.data };
+        cellNorm.push(Number(meanRowNorm(state.c).toPrecision(5)));
+        hiddenNorm.push(Number(meanRowNorm(state.h).toPrecision(5)));
+      }
+    }),
+  );
   return { cellNorm, hiddenNorm };
 }
 

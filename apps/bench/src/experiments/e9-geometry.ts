@@ -1,5 +1,5 @@
 import { layerNormForward, rmsNormForward } from '@normkit/norms';
-import { Tensor } from '@normkit/tensor';
+import { Tensor, tidy } from '@normkit/tensor';
 import { corpusFor, type ReferenceLevels } from '../data/corpus.js';
 import { residualStreams } from './common/hidden.js';
 import { buildGpt, type ModelSpec } from './common/model.js';
@@ -71,8 +71,8 @@ export const e9 = defineExperiment<E9Config, E9Measurements>({
       tol64: 1e-12,
     },
     full: {
-      model: { nLayer: 6, nEmbd: 64, nHead: 4, blockSize: 64 },
-      train: { steps: 600, batchSize: 16, lr: 0.005, warmupSteps: 60, decay: 'cosine' },
+      model: { nLayer: 6, nEmbd: 64, nHead: 4, blockSize: 32 },
+      train: { steps: 500, batchSize: 8, lr: 0.005, warmupSteps: 50, decay: 'cosine' },
       windows: 32,
       tol32: 1e-5,
       tol64: 1e-12,
@@ -82,7 +82,8 @@ export const e9 = defineExperiment<E9Config, E9Measurements>({
     const corpus = corpusFor(ctx);
     const model = buildGpt(c.model, { placement: 'pre' }, corpus.vocabSize, ctx.seed);
     const batch = corpus.evalBatch(c.windows, c.model.blockSize, ctx.seed);
-    const measure = () => residualStreams(model, batch.idx).map((x) => geometry(x, c.model.nEmbd));
+    const measure = () =>
+      tidy(() => residualStreams(model, batch.idx).map((x) => geometry(x, c.model.nEmbd)));
     const init = measure();
     const train = await trainOnCorpus(model, corpus, c.train, ctx);
     return {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   claim,
   classifyRun,
+  curvePoints,
   decide,
   downsample,
   endRatio,
@@ -12,7 +13,7 @@ import {
   meanSd,
   pairedDifference,
   premise,
-  profileTrend,
+  signTestMinimum,
   stepsToTarget,
   trainedThreshold,
 } from './verdicts.js';
@@ -74,12 +75,10 @@ describe('profiles', () => {
     expect(growthPerLayer(flat)).toBeCloseTo(1, 12);
   });
 
-  it('endRatio and profileTrend', () => {
+  it('endRatio: last over first', () => {
     expect(endRatio(growing)).toBeCloseTo(1.5 ** 5, 12);
-    expect(profileTrend(growing, 2)).toBe('growing');
-    expect(profileTrend(shrinking, 2)).toBe('shrinking');
-    expect(profileTrend(flat, 2)).toBe('flat');
-    expect(profileTrend([1, 1.9], 2)).toBe('flat');
+    expect(endRatio(shrinking)).toBeCloseTo(1.5 ** -5, 12);
+    expect(endRatio(flat)).toBe(1);
   });
 
   it('meanProfile averages layer by layer', () => {
@@ -124,6 +123,29 @@ describe('statistics and verdicts', () => {
       summary: 'Post-LN ratio 7.9 (>= 2): yes; y: not measured.',
     });
     expect(decide([]).verdict).toBe('inconclusive');
+  });
+
+  it('signTestMinimum: binomial tails by hand', () => {
+    // n = 12: P(X >= 10) = (66 + 12 + 1) / 4096 = 0.0193, P(X >= 9) = 299 / 4096 = 0.073
+    expect(signTestMinimum(12)).toBe(10);
+    expect(signTestMinimum(5)).toBe(5); // 1/32 = 0.031
+    expect(signTestMinimum(4)).toBeNull(); // 1/16 = 0.0625
+    expect(signTestMinimum(1)).toBeNull();
+    expect(signTestMinimum(4, 0.1)).toBe(4);
+  });
+
+  it('curvePoints: 1-based steps, 5 significant digits, non-finite values kept', () => {
+    expect(curvePoints([1.234567, 98765.4321, Number.NaN])).toEqual([
+      [1, 1.2346],
+      [2, 98765],
+      [3, Number.NaN],
+    ]);
+    expect(
+      curvePoints(
+        Array.from({ length: 1000 }, () => 1),
+        100,
+      ).length,
+    ).toBeLessThanOrEqual(101);
   });
 
   it('fmt and downsample', () => {

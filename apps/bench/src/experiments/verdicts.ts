@@ -116,17 +116,6 @@ export function growthPerLayer(profile: readonly number[]): number {
   return Math.exp(sxy / sxx);
 }
 
-/**
- * 'growing' when the last value is at least `factor` times the first, 'shrinking' when at most
- * 1/factor times, else 'flat'.
- */
-export function profileTrend(profile: readonly number[], factor: number): 'growing' | 'shrinking' | 'flat' {
-  const r = endRatio(profile);
-  if (r >= factor) return 'growing';
-  if (r <= 1 / factor) return 'shrinking';
-  return 'flat';
-}
-
 /** Element-wise mean of equal-length profiles (one per seed). */
 export function meanProfile(profiles: readonly (readonly number[])[]): number[] {
   if (profiles.length === 0) return [];
@@ -137,6 +126,22 @@ export function meanProfile(profiles: readonly (readonly number[])[]): number[] 
     );
   }
   return Array.from({ length: n }, (_, i) => mean(profiles.map((p) => p[i]!)));
+}
+
+/**
+ * The smallest k such that k or more successes out of n fair coin flips has probability <= alpha
+ * (a one-sided sign test: "A beat B in k of n paired runs" is significant from this k on), or null
+ * when even n of n is not significant (n < 5 at alpha 0.05).
+ */
+export function signTestMinimum(n: number, alpha = 0.05): number | null {
+  let tail = 0;
+  let binom = 1; // C(n, k), from k = n down
+  for (let k = n; k >= 0; k--) {
+    tail += binom / 2 ** n;
+    if (tail > alpha) return k === n ? null : k + 1;
+    binom = (binom * k) / (n - k + 1);
+  }
+  return 0;
 }
 
 /**
@@ -198,4 +203,15 @@ export function downsample<T>(points: readonly T[], max: number): T[] {
   const out = points.filter((_, i) => i % k === 0);
   if ((points.length - 1) % k !== 0) out.push(points[points.length - 1]!);
   return out;
+}
+
+/**
+ * A curve for results.json: [step, value] for steps 1..n, values rounded to 5 significant digits
+ * (a chart needs no more, and the file shrinks by two thirds), at most `max` points.
+ */
+export function curvePoints(values: readonly number[], max = 150): [number, number][] {
+  return downsample(
+    values.map((v, i) => [i + 1, Number.isFinite(v) ? Number(v.toPrecision(5)) : v] as [number, number]),
+    max,
+  );
 }

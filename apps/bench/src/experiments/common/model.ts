@@ -52,13 +52,6 @@ export function buildGpt(spec: ModelSpec, arch: Architecture, vocabSize: number,
   return model;
 }
 
-/** Short label of a placement spec: 'post', 'pre+scaling', 'deepnorm', ... */
-export function placementLabel(p: PlacementSpec): string {
-  if (typeof p === 'string') return p;
-  if (p.kind === 'pre' && p.depthScaling) return 'pre+scaling';
-  return p.kind;
-}
-
 /** Per-layer sums of squared gradients of the parameters whose name matches `pattern`, as norms. */
 export function layerGradNorms(model: GPT, pattern: RegExp): number[] {
   const L = model.config.nLayer;

@@ -8,7 +8,7 @@ import {
 import { evaluate, type GPT, type StepInfo, train } from '@normkit/transformer';
 import type { Corpus } from '../../data/corpus.js';
 import type { RunContext } from '../types.js';
-import { downsample, finalLoss } from '../verdicts.js';
+import { curvePoints, finalLoss } from '../verdicts.js';
 
 /** One training recipe: AdamW (betas 0.9, 0.95, no weight decay, no clipping), as plain JSON. */
 export type TrainSpec = {
@@ -39,7 +39,7 @@ export type TrainRecord = {
   msPerStep: number;
 };
 
-export function scheduleOf(spec: TrainSpec): LrSchedule {
+function scheduleOf(spec: TrainSpec): LrSchedule {
   if (spec.decay === 'cosine') {
     return warmupCosineSchedule({
       lr: spec.lr,
@@ -92,10 +92,7 @@ export async function trainOnCorpus(
   const ms = performance.now() - start;
   const diverged = result.status === 'diverged';
   if (diverged) losses.push(result.loss);
-  const curve = downsample(
-    losses.map((l, i) => [i + 1, l] as [number, number]),
-    150,
-  );
+  const curve = curvePoints(losses);
   let evalLoss: number | null = null;
   if (!diverged) {
     evalLoss = evaluate(model, corpus.evalBatch(EVAL_WINDOWS, T, ctx.seed));
