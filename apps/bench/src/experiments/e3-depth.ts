@@ -52,7 +52,7 @@ export const e3 = defineExperiment<E3Config, E3Measurements>({
       depths: [12, 24],
       model: { nEmbd: 32, nHead: 4, blockSize: 32 },
       train: { steps: 400, batchSize: 8, lr: 0.001, warmupSteps: 0, decay: 'constant' },
-      seeds: 1,
+      seeds: 3,
     },
   },
   variants: (c) => c.depths.flatMap((d) => PLACEMENTS.map((p) => variant(p, d))),

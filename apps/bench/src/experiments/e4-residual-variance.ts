@@ -61,7 +61,7 @@ export const e4 = defineExperiment<E4Config, E4Measurements>({
     },
     full: {
       model: { nLayer: 12, nEmbd: 32, nHead: 4, blockSize: 32 },
-      train: { steps: 400, batchSize: 8, lr: 0.003, warmupSteps: 40, decay: 'cosine' },
+      train: { steps: 800, batchSize: 8, lr: 0.003, warmupSteps: 80, decay: 'cosine' },
       seeds: 2,
       growth: 1.1,
     },
