@@ -1,7 +1,8 @@
 /**
  * Imported first by the CLI and the worker entry, before anything allocates: the bench trains GPTs
- * whose working set (C 128, 8192 tokens: ~570 MiB high water) exceeds the library's default 256 MiB
- * wasm memory, and the memory never grows, so size it once here. Untouched pages cost nothing on
+ * whose working set (C 128, 8192 tokens: ~570 MiB high water) needs the library's default 1 GiB
+ * wasm memory, and the memory never grows, so insist on that size here (the library's default
+ * would silently settle for less where the engine refuses 1 GiB). Untouched pages cost nothing on
  * 64-bit Node; each worker thread has its own memory.
  */
 import { configureWasm } from '@normkit/tensor';

@@ -12,7 +12,10 @@ import { type WasmMemory, webAssembly } from './webassembly.js';
  * instead of growing, an allocation that does not fit falls back to the JS heap (warning once;
  * such tensors simply take the JS kernels), and `configureWasm({ memoryMiB })` sets the size
  * before first use. Untouched pages cost no RAM: the engine maps them zero-filled on demand, so a
- * generous size is cheap. Consequence other modules may rely on: `getWasmMemory().buffer` is
+ * generous size is cheap: the default is 1 GiB (measured in Node 20: creating it takes ~3 ms and
+ * adds nothing to the resident set until tensors touch it). Where the engine refuses that much
+ * (32-bit browsers, strict overcommit), the default halves until it is granted, down to 64 MiB; a
+ * size set with configureWasm is taken exactly or refused with a RangeError. Consequence other modules may rely on: `getWasmMemory().buffer` is
  * the same ArrayBuffer for the life of the process, so views of it can be cached.
  *
  * Layout: [0, RESERVED) is never handed out (address 0 stays a null pointer; modules are built
@@ -25,7 +28,10 @@ const MIB = 1024 * 1024;
 const MAX_MIB = 4096;
 
 export interface WasmConfig {
-  /** Size of the wasm memory in MiB (default 256). Fixed once the memory exists. */
+  /**
+   * Size of the wasm memory in MiB (default 1024, halved down to 64 where the engine refuses it).
+   * Fixed once the memory exists.
+   */
   memoryMiB?: number;
   /**
    * What an allocation does when the memory is full: 'heap' (default) returns an ordinary JS
@@ -34,7 +40,11 @@ export interface WasmConfig {
   onFull?: 'heap' | 'throw';
 }
 
-const config: Required<WasmConfig> = { memoryMiB: 256, onFull: 'heap' };
+const DEFAULT_MIB = 1024;
+const SMALLEST_DEFAULT_MIB = 64;
+const config: Required<WasmConfig> = { memoryMiB: DEFAULT_MIB, onFull: 'heap' };
+/** Whether memoryMiB came from configureWasm (then it is taken exactly, never halved). */
+let sizeConfigured = false;
 let memory: WasmMemory | null = null;
 let simd: boolean | null = null;
 
@@ -55,6 +65,7 @@ export function configureWasm(options: WasmConfig): void {
       );
     }
     config.memoryMiB = memoryMiB;
+    sizeConfigured = true;
   }
   if (onFull !== undefined) {
     if (onFull !== 'heap' && onFull !== 'throw') {
@@ -94,14 +105,22 @@ export function getWasmMemory(): WasmMemory {
   if (!wasmSupported()) {
     throw new Error('getWasmMemory: this runtime has no WebAssembly SIMD support; use the js backend');
   }
-  const pages = (config.memoryMiB * MIB) / PAGE_BYTES;
-  try {
-    memory = new (webAssembly()!.Memory)({ initial: pages, maximum: pages });
-  } catch (error) {
-    throw new RangeError(
-      `getWasmMemory: could not reserve ${config.memoryMiB} MiB for the wasm memory ` +
-        `(${(error as Error).message}); call configureWasm({ memoryMiB }) with a smaller size first`,
-    );
+  const Memory = webAssembly()!.Memory;
+  for (;;) {
+    const pages = (config.memoryMiB * MIB) / PAGE_BYTES;
+    try {
+      memory = new Memory({ initial: pages, maximum: pages });
+      break;
+    } catch (error) {
+      if (!sizeConfigured && config.memoryMiB > SMALLEST_DEFAULT_MIB) {
+        config.memoryMiB /= 2;
+        continue;
+      }
+      throw new RangeError(
+        `getWasmMemory: could not reserve ${config.memoryMiB} MiB for the wasm memory ` +
+          `(${(error as Error).message}); call configureWasm({ memoryMiB }) with a smaller size first`,
+      );
+    }
   }
   return memory;
 }
