@@ -5,13 +5,17 @@ import { describe, expect, it } from 'vitest';
 import {
   compareWithTorch,
   dot,
+  expectFiniteDifferenceGrads,
+  expectSameForward,
+  expectSameGrads,
   fixtureCases,
   fx,
   fxT,
-  numericGrad,
   plainLayerNorm,
+  randomAffine,
   TOL,
   type TorchCase,
+  tolFor,
   vals,
 } from '../test/channel-helpers.js';
 import {
@@ -61,9 +65,6 @@ describe('batchNorm against PyTorch 1.13 (test/fixtures/batch_norm.json)', () =>
   }
 });
 
-const f32 = (dtype: DType) => dtype === 'float32';
-const tolFor = (dtype: DType) => (f32(dtype) ? TOL.ref32 : TOL.ref64);
-
 describe('batchNorm fast kernels match batchNormReference on random shapes', () => {
   const arb = fc
     .record({
@@ -83,8 +84,7 @@ describe('batchNorm fast kernels match batchNormReference on random shapes', () 
         const shape = [s.N, s.C, ...s.spatial];
         const { dtype } = s;
         const x = randn(shape, { seed: s.seed, dtype, mean: 0.7, std: 2 });
-        const weight = s.affine ? randn([s.C], { seed: s.seed + 1, dtype }) : null;
-        const bias = s.affine ? randn([s.C], { seed: s.seed + 2, dtype }) : null;
+        const { weight, bias } = randomAffine(s.C, s.seed, dtype, s.affine);
         const rm = randn([s.C], { seed: s.seed + 3, dtype });
         const rv = randn([s.C], { seed: s.seed + 4, dtype, mean: 2, std: 0.3 });
         const dy = randn(shape, { seed: s.seed + 5, dtype });
@@ -101,17 +101,13 @@ describe('batchNorm fast kernels match batchNormReference on random shapes', () 
         const [m1, v1, m2, v2] = [rm.clone(), rv.clone(), rm.clone(), rv.clone()];
         const fast = run(batchNormForward, m1, v1);
         const ref = run(batchNormReference, m2, v2);
-        assertClose(vals(fast.y), vals(ref.y), { ...tolFor(dtype), label: 'y' });
-        assertClose(vals(fast.mean), vals(ref.mean), { ...TOL.f64, label: 'mean' });
-        assertClose(vals(fast.rstd), vals(ref.rstd), { ...TOL.f64, label: 'rstd' });
+        expectSameForward(fast, ref, tolFor(dtype));
         assertClose(vals(m1), vals(m2), { ...tolFor(dtype), label: 'runningMean' });
         assertClose(vals(v1), vals(v2), { ...tolFor(dtype), label: 'runningVar' });
         const opts = { weight, training: s.training };
         const g = batchNormBackward(dy, x, fast, { ...opts, needs: { dWeight: true } });
         const r = batchNormBackwardReference(dy, x, fast, opts);
-        assertClose(vals(g.dx), vals(r.dx), { ...tolFor(dtype), label: 'dx' });
-        assertClose(vals(g.dWeight), vals(r.dWeight), { ...tolFor(dtype), label: 'dWeight' });
-        assertClose(vals(g.dBias), vals(r.dBias), { ...tolFor(dtype), label: 'dBias' });
+        expectSameGrads(g, r, tolFor(dtype));
       }),
       { seed: 20240601, numRuns: 150 },
     );
@@ -125,17 +121,14 @@ describe('batchNorm on large planes (channels processed in cache-sized chunks)',
     it(`[4, 5, 64, 128] ${dtype}: forward and backward match the reference`, () => {
       const shape = [4, 5, 64, 128];
       const x = randn(shape, { seed: 81, dtype, mean: 5, std: 2 });
-      const weight = randn([5], { seed: 82, dtype });
-      const bias = randn([5], { seed: 83, dtype });
+      const { weight, bias } = randomAffine(5, 81, dtype);
       const dy = randn(shape, { seed: 84, dtype });
       const fast = batchNormForward(x, { weight, bias, training: true });
       const ref = batchNormReference(x, { weight, bias, training: true });
-      assertClose(vals(fast.y), vals(ref.y), { ...tolFor(dtype), label: 'y' });
-      assertClose(vals(fast.rstd), vals(ref.rstd), { ...TOL.f64, label: 'rstd' });
+      expectSameForward(fast, ref, tolFor(dtype));
       const g = batchNormBackward(dy, x, fast, { weight });
       const r = batchNormBackwardReference(dy, x, fast, { weight });
-      assertClose(vals(g.dx), vals(r.dx), { ...tolFor(dtype), label: 'dx' });
-      assertClose(vals(g.dWeight), vals(r.dWeight), { ...tolFor(dtype), label: 'dWeight' });
+      expectSameGrads(g, r, tolFor(dtype));
     });
   }
 });
@@ -151,8 +144,7 @@ describe('batchNormBackward: float64 central finite differences of L = sum(y * r
     it(name, () => {
       const C = shape[1]!;
       const x = randn(shape, { seed: 11, dtype: 'float64', std: 1.5 });
-      const weight = randn([C], { seed: 12, dtype: 'float64' });
-      const bias = randn([C], { seed: 13, dtype: 'float64' });
+      const { weight, bias } = randomAffine(C, 11, 'float64');
       const runningMean = randn([C], { seed: 14, dtype: 'float64' });
       const runningVar = randn([C], { seed: 15, dtype: 'float64', mean: 1.5, std: 0.2 });
       const r = randn(shape, { seed: 16, dtype: 'float64' });
@@ -161,10 +153,7 @@ describe('batchNormBackward: float64 central finite differences of L = sum(y * r
       const L = () => dot(batchNormForward(x, { weight, bias, training, ...stats }).y, r);
       const fwd = batchNormForward(x, { weight, bias, training, ...stats });
       const g = batchNormBackward(r, x, fwd, { weight, training });
-      const tol = TOL.grad;
-      assertClose(vals(g.dx), numericGrad(L, x), { ...tol, label: 'dx' });
-      assertClose(vals(g.dWeight), numericGrad(L, weight), { ...tol, label: 'dWeight' });
-      assertClose(vals(g.dBias), numericGrad(L, bias), { ...tol, label: 'dBias' });
+      expectFiniteDifferenceGrads(g, L, { x, weight, bias });
     });
   }
 });
@@ -176,6 +165,14 @@ describe('batchNorm identities', () => {
     const xt = vals(x.transpose().contiguous());
     const expected = plainLayerNorm(xt, C, N, 1e-5);
     const y = batchNormForward(x, { training: true }).y;
+    assertClose(vals(y.transpose().contiguous()), expected, { ...TOL.f64, label: 'y^T' });
+  });
+
+  it('momentum null without running statistics (torch track_running_stats=False) needs no counter', () => {
+    const [N, C] = [6, 3];
+    const x = randn([N, C], { seed: 23, dtype: 'float64', mean: -2, std: 3 });
+    const y = batchNormForward(x, { training: true, momentum: null }).y;
+    const expected = plainLayerNorm(vals(x.transpose().contiguous()), C, N, 1e-5);
     assertClose(vals(y.transpose().contiguous()), expected, { ...TOL.f64, label: 'y^T' });
   });
 

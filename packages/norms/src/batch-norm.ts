@@ -1,30 +1,25 @@
-import { ShapeError, type Tensor } from '@normkit/tensor';
-import { channelAffine, channelNormForward } from './internal/channel-kernels.js';
-import { channelBackward, forwardBuffers } from './internal/channel-ops.js';
+import type { Tensor } from '@normkit/tensor';
 import {
-  at,
-  type ChannelLayout,
-  channelDims,
-  checkChannelParams,
-  checkMomentum,
-  flatData,
-  optionalData,
-  rstdOf,
-  torchSize,
-  updateRunning,
-} from './internal/channels.js';
+  batchLayout,
+  checkBatchCounter,
+  checkSeveralValues,
+  parseAffineOptions,
+  parseRunningOptions,
+  requireRunningStats,
+} from './internal/channel-args.js';
 import {
-  type BackwardOut,
-  type BackwardResult,
-  checkEps,
-  type ForwardOut,
-  type NormNeeds,
-} from './internal/common.js';
-import { channelAffineWasm, channelNormForwardWasm } from './internal/wasm/channels.js';
+  channelBackward,
+  forwardBuffers,
+  normalizeWithGivenStats,
+  normalizeWithInputStats,
+} from './internal/channel-ops.js';
+import { at, type ChannelLayout, rstdOf, updateRunning } from './internal/channels.js';
+import type { BackwardOut, BackwardResult, ForwardOut, NormNeeds } from './internal/common.js';
 import {
-  asTensor,
+  optionalValues,
   referenceAffine,
-  referenceBackward,
+  referenceBackwardResult,
+  referenceResult,
   referenceRstd,
   referenceStats,
   values,
@@ -87,46 +82,17 @@ interface Prepared {
   momentum: number | null;
 }
 
-/** Every check of the forward, before any work. */
+/** Every check of the forward, before any work (channel-args.ts gives the order). */
 function prepare(op: string, x: Tensor, o: BatchNormOptions): Prepared {
-  const { N, C, S } = channelDims(op, x);
-  const { eps = 1e-5, momentum = 0.1, training } = o;
-  checkEps(op, eps);
-  checkChannelParams(op, x, C, {
-    weight: o.weight,
-    bias: o.bias,
-    runningMean: o.runningMean,
-    runningVar: o.runningVar,
-  });
-  checkMomentum(op, momentum, true);
-  if (training) {
-    if (N * S === 1) {
-      throw new ShapeError(
-        op,
-        'x',
-        'more than 1 value per channel when training',
-        torchSize(x.shape),
-        `${op}: expected more than 1 value per channel when training, got input size ${torchSize(x.shape)}`,
-      );
-    }
-    const counter = o.numBatchesTracked;
-    if (counter !== undefined && !(Number.isInteger(counter.value) && counter.value >= 0)) {
-      throw new RangeError(
-        `${op}: numBatchesTracked.value must be a non-negative integer, got ${counter.value}`,
-      );
-    }
-    if (momentum === null && (o.runningMean || o.runningVar) && counter === undefined) {
-      throw new TypeError(
-        `${op}: momentum null (cumulative average) needs numBatchesTracked ({ value: number }), got undefined`,
-      );
-    }
-  } else if (!o.runningMean || !o.runningVar) {
-    const missing = o.runningMean ? 'runningVar' : 'runningMean';
-    throw new TypeError(
-      `${op}: eval mode (training false) needs runningMean and runningVar, got no ${missing}`,
-    );
-  }
-  return { L: { N, C, S, G: C, pooled: true }, eps, momentum };
+  const L = batchLayout(op, x);
+  const eps = parseAffineOptions(op, x, L.C, o);
+  const momentum = parseRunningOptions(op, x, L.C, o, true);
+  if (o.training) {
+    const perChannel = 'more than 1 value per channel when training';
+    checkSeveralValues(op, x, L.N * L.S, perChannel, perChannel);
+    checkBatchCounter(op, o, momentum);
+  } else requireRunningStats(op, o, 'eval mode (training false)');
+  return { L, eps, momentum };
 }
 
 /** torch's running-statistics update from the batch's mean and biased variance. */
@@ -139,7 +105,8 @@ function updateRunningStats(
   const { L, momentum } = p;
   if (o.numBatchesTracked) o.numBatchesTracked.value += 1;
   const M = L.N * L.S;
-  if (M === 0) return;
+  // nothing to average into (torch: track_running_stats=False); momentum null then needs no counter
+  if (M === 0 || (!o.runningMean && !o.runningVar)) return;
   const f = momentum ?? 1 / o.numBatchesTracked!.value;
   if (o.runningMean) updateRunning(o.runningMean, mean, f);
   if (o.runningVar)
@@ -155,20 +122,14 @@ export function batchNormForward(x: Tensor, options: BatchNormOptions): BatchNor
   const p = prepare(op, x, options);
   const { L } = p;
   const b = forwardBuffers(op, x, L, options.out);
-  const xd = flatData(x);
-  const weight = optionalData(options.weight);
-  const bias = optionalData(options.bias);
   if (options.training) {
     const variance = new Float64Array(L.C);
-    // WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS
-    if (!channelNormForwardWasm(xd, b.yd, L, p.eps, weight, bias, b.md, b.rd, variance))
-      channelNormForward(xd, b.yd, L, p.eps, weight, bias, b.md, b.rd, variance);
+    normalizeWithInputStats(x, options, b, L, p.eps, variance);
     updateRunningStats(options, p, b.md, variance);
   } else {
     for (let c = 0; c < L.C; c++) b.md[c] = at(options.runningMean!, c);
     rstdOf(options.runningVar!, p.eps, b.rd, L.C);
-    if (!channelAffineWasm(xd, b.yd, L, weight, bias, b.md, b.rd))
-      channelAffine(xd, b.yd, L, weight, bias, b.md, b.rd);
+    normalizeWithGivenStats(x, options, b, L);
   }
   return { y: b.y, mean: b.mean, rstd: b.rstd };
 }
@@ -181,16 +142,7 @@ export function batchNormBackward(
   options: BatchNormBackwardOptions = {},
 ): BackwardResult {
   const op = 'batchNormBackward';
-  const { N, C, S } = channelDims(op, x);
-  return channelBackward(
-    op,
-    dy,
-    x,
-    { N, C, S, G: C, pooled: true },
-    stats,
-    options,
-    !(options.training ?? true),
-  );
+  return channelBackward(op, dy, x, batchLayout(op, x), stats, options, !(options.training ?? true));
 }
 
 /** Slow float64 batchNormForward (same arguments, running statistics updated in place the same way). */
@@ -199,8 +151,9 @@ export function batchNormReference(x: Tensor, options: BatchNormOptions): BatchN
   const p = prepare(op, x, options);
   const { L } = p;
   const xv = values(x);
-  const weight = options.weight ? values(options.weight) : null;
-  const bias = options.bias ? values(options.bias) : null;
+  // weight and bias read before the running statistics are updated, as the fast path does
+  const weight = optionalValues(options.weight);
+  const bias = optionalValues(options.bias);
   let mean: Float64Array;
   let rstd: Float64Array;
   if (options.training) {
@@ -212,11 +165,7 @@ export function batchNormReference(x: Tensor, options: BatchNormOptions): BatchN
     rstd = values(options.runningVar!).map((v) => referenceRstd(v + p.eps));
   }
   const y = referenceAffine(xv, L, mean, rstd, weight, bias);
-  return {
-    y: asTensor(y, x.shape, x.dtype),
-    mean: asTensor(mean, [L.C], 'float64'),
-    rstd: asTensor(rstd, [L.C], 'float64'),
-  };
+  return referenceResult(x, L, y, mean, rstd);
 }
 
 /** Slow float64 batchNormBackward: all three gradients, in x's dtype. */
@@ -226,21 +175,6 @@ export function batchNormBackwardReference(
   stats: BatchNormStats,
   options: Omit<BatchNormBackwardOptions, 'needs' | 'out'> = {},
 ): { dx: Tensor; dWeight: Tensor; dBias: Tensor } {
-  const { N, C, S } = channelDims('batchNormBackwardReference', x);
-  const L: ChannelLayout = { N, C, S, G: C, pooled: true };
-  const weight = options.weight ? values(options.weight) : null;
-  const r = referenceBackward(
-    values(dy),
-    values(x),
-    L,
-    values(stats.mean),
-    values(stats.rstd),
-    weight,
-    !(options.training ?? true),
-  );
-  return {
-    dx: asTensor(r.dx, x.shape, x.dtype),
-    dWeight: asTensor(r.dWeight, [C], x.dtype),
-    dBias: asTensor(r.dBias, [C], x.dtype),
-  };
+  const L = batchLayout('batchNormBackwardReference', x);
+  return referenceBackwardResult(dy, x, L, stats, options.weight, !(options.training ?? true));
 }

@@ -5,13 +5,17 @@ import { describe, expect, it } from 'vitest';
 import {
   compareWithTorch,
   dot,
+  expectFiniteDifferenceGrads,
+  expectSameForward,
+  expectSameGrads,
   fixtureCases,
   fx,
   fxT,
-  numericGrad,
   plainLayerNorm,
+  randomAffine,
   TOL,
   type TorchCase,
+  tolFor,
   vals,
 } from '../test/channel-helpers.js';
 import {
@@ -49,8 +53,6 @@ describe('groupNorm against PyTorch 1.13 (test/fixtures/group_norm.json)', () =>
   });
 });
 
-const tolFor = (dtype: DType) => (dtype === 'float32' ? TOL.ref32 : TOL.ref64);
-
 describe('groupNorm fast kernels match groupNormReference on random shapes', () => {
   const arb = fc
     .record({
@@ -69,19 +71,14 @@ describe('groupNorm fast kernels match groupNormReference on random shapes', () 
         const shape = [s.N, s.C, ...s.spatial];
         const { dtype } = s;
         const x = randn(shape, { seed: s.seed, dtype, mean: -0.4, std: 3 });
-        const weight = s.affine ? randn([s.C], { seed: s.seed + 1, dtype }) : null;
-        const bias = s.affine ? randn([s.C], { seed: s.seed + 2, dtype }) : null;
+        const { weight, bias } = randomAffine(s.C, s.seed, dtype, s.affine);
         const dy = randn(shape, { seed: s.seed + 3, dtype });
         const fast = groupNormForward(x, s.G, { weight, bias });
         const ref = groupNormReference(x, s.G, { weight, bias });
-        assertClose(vals(fast.y), vals(ref.y), { ...tolFor(dtype), label: 'y' });
-        assertClose(vals(fast.mean), vals(ref.mean), { ...TOL.f64, label: 'mean' });
-        assertClose(vals(fast.rstd), vals(ref.rstd), { ...TOL.f64, label: 'rstd' });
+        expectSameForward(fast, ref, tolFor(dtype));
         const g = groupNormBackward(dy, x, s.G, fast, { weight, needs: { dWeight: true } });
         const r = groupNormBackwardReference(dy, x, s.G, fast, { weight });
-        assertClose(vals(g.dx), vals(r.dx), { ...tolFor(dtype), label: 'dx' });
-        assertClose(vals(g.dWeight), vals(r.dWeight), { ...tolFor(dtype), label: 'dWeight' });
-        assertClose(vals(g.dBias), vals(r.dBias), { ...tolFor(dtype), label: 'dBias' });
+        expectSameGrads(g, r, tolFor(dtype));
       }),
       { seed: 20240602, numRuns: 150 },
     );
@@ -99,14 +96,11 @@ describe('groupNormBackward: float64 central finite differences of L = sum(y * r
     it(`[${shape}] numGroups ${G}`, () => {
       const C = shape[1]!;
       const x = randn(shape, { seed: 31, dtype: 'float64', std: 1.5 });
-      const weight = randn([C], { seed: 32, dtype: 'float64' });
-      const bias = randn([C], { seed: 33, dtype: 'float64' });
+      const { weight, bias } = randomAffine(C, 31, 'float64');
       const r = randn(shape, { seed: 34, dtype: 'float64' });
       const L = () => dot(groupNormForward(x, G, { weight, bias }).y, r);
       const g = groupNormBackward(r, x, G, groupNormForward(x, G, { weight, bias }), { weight });
-      assertClose(vals(g.dx), numericGrad(L, x), { ...TOL.grad, label: 'dx' });
-      assertClose(vals(g.dWeight), numericGrad(L, weight), { ...TOL.grad, label: 'dWeight' });
-      assertClose(vals(g.dBias), numericGrad(L, bias), { ...TOL.grad, label: 'dBias' });
+      expectFiniteDifferenceGrads(g, L, { x, weight, bias });
     });
   }
 });
@@ -133,20 +127,14 @@ describe('groupNorm identities', () => {
   it('C groups is InstanceNorm (forward, statistics and backward)', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       const x = randn([3, 4, 6], { seed: 43, dtype });
-      const weight = randn([4], { seed: 44, dtype });
-      const bias = randn([4], { seed: 45, dtype });
+      const { weight, bias } = randomAffine(4, 43, dtype);
       const dy = randn([3, 4, 6], { seed: 46, dtype });
       const gn = groupNormForward(x, 4, { weight, bias });
       const inorm = instanceNormForward(x, { weight, bias });
-      const tol = tolFor(dtype);
-      assertClose(vals(gn.y), vals(inorm.y), { ...tol, label: 'y' });
-      assertClose(vals(gn.mean), vals(inorm.mean), { ...TOL.f64, label: 'mean' });
-      assertClose(vals(gn.rstd), vals(inorm.rstd), { ...TOL.f64, label: 'rstd' });
+      expectSameForward(gn, inorm, tolFor(dtype));
       const a = groupNormBackward(dy, x, 4, gn, { weight });
       const b = instanceNormBackward(dy, x, inorm, { weight });
-      assertClose(vals(a.dx), vals(b.dx), { ...tol, label: 'dx' });
-      assertClose(vals(a.dWeight), vals(b.dWeight), { ...tol, label: 'dWeight' });
-      assertClose(vals(a.dBias), vals(b.dBias), { ...tol, label: 'dBias' });
+      expectSameGrads(a, b, tolFor(dtype));
     }
   });
 

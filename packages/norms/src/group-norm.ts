@@ -1,25 +1,13 @@
-import { formatShape, ShapeError, type Tensor } from '@normkit/tensor';
-import { channelNormForward } from './internal/channel-kernels.js';
-import { channelBackward, forwardBuffers } from './internal/channel-ops.js';
+import type { Tensor } from '@normkit/tensor';
+import { groupLayout, parseAffineOptions } from './internal/channel-args.js';
+import { channelBackward, forwardBuffers, normalizeWithInputStats } from './internal/channel-ops.js';
+import type { ChannelLayout } from './internal/channels.js';
+import type { BackwardOut, BackwardResult, ForwardOut, NormNeeds } from './internal/common.js';
 import {
-  type ChannelLayout,
-  channelDims,
-  checkChannelParams,
-  flatData,
-  optionalData,
-} from './internal/channels.js';
-import {
-  type BackwardOut,
-  type BackwardResult,
-  checkEps,
-  type ForwardOut,
-  type NormNeeds,
-} from './internal/common.js';
-import { channelNormForwardWasm } from './internal/wasm/channels.js';
-import {
-  asTensor,
+  optionalValues,
   referenceAffine,
-  referenceBackward,
+  referenceBackwardResult,
+  referenceResult,
   referenceStats,
   values,
 } from './reference/channels.js';
@@ -59,25 +47,6 @@ export interface GroupNormBackwardOptions {
   out?: BackwardOut;
 }
 
-/** x's layout for numGroups, after checking the group count (torch's message for divisibility). */
-function groupLayout(op: string, x: Tensor, numGroups: number): ChannelLayout {
-  const { N, C, S } = channelDims(op, x);
-  if (!Number.isInteger(numGroups) || numGroups <= 0) {
-    throw new RangeError(`${op}: numGroups must be a positive integer, got ${numGroups}`);
-  }
-  if (C % numGroups !== 0) {
-    throw new ShapeError(
-      op,
-      'x',
-      `a channel count divisible by numGroups=${numGroups}`,
-      formatShape(x.shape),
-      `${op}: expected number of channels in input to be divisible by numGroups, but got input of shape ` +
-        `${formatShape(x.shape)} and numGroups=${numGroups}`,
-    );
-  }
-  return { N, C, S, G: numGroups, pooled: false };
-}
-
 function prepare(
   op: string,
   x: Tensor,
@@ -85,10 +54,7 @@ function prepare(
   o: GroupNormOptions,
 ): { L: ChannelLayout; eps: number } {
   const L = groupLayout(op, x, numGroups);
-  const { eps = 1e-5 } = o;
-  checkEps(op, eps);
-  checkChannelParams(op, x, L.C, { weight: o.weight, bias: o.bias });
-  return { L, eps };
+  return { L, eps: parseAffineOptions(op, x, L.C, o) };
 }
 
 export function groupNormForward(
@@ -99,12 +65,7 @@ export function groupNormForward(
   const op = 'groupNormForward';
   const { L, eps } = prepare(op, x, numGroups, options);
   const b = forwardBuffers(op, x, L, options.out);
-  const xd = flatData(x);
-  const weight = optionalData(options.weight);
-  const bias = optionalData(options.bias);
-  // WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS
-  if (!channelNormForwardWasm(xd, b.yd, L, eps, weight, bias, b.md, b.rd, null))
-    channelNormForward(xd, b.yd, L, eps, weight, bias, b.md, b.rd, null);
+  normalizeWithInputStats(x, options, b, L, eps, null);
   return { y: b.y, mean: b.mean, rstd: b.rstd };
 }
 
@@ -129,20 +90,8 @@ export function groupNormReference(
   const { L, eps } = prepare('groupNormReference', x, numGroups, options);
   const xv = values(x);
   const { mean, rstd } = referenceStats(xv, L, eps);
-  const y = referenceAffine(
-    xv,
-    L,
-    mean,
-    rstd,
-    options.weight ? values(options.weight) : null,
-    options.bias ? values(options.bias) : null,
-  );
-  const shape = [L.N, L.G];
-  return {
-    y: asTensor(y, x.shape, x.dtype),
-    mean: asTensor(mean, shape, 'float64'),
-    rstd: asTensor(rstd, shape, 'float64'),
-  };
+  const y = referenceAffine(xv, L, mean, rstd, optionalValues(options.weight), optionalValues(options.bias));
+  return referenceResult(x, L, y, mean, rstd);
 }
 
 /** Slow float64 groupNormBackward: all three gradients, in x's dtype. */
@@ -154,19 +103,5 @@ export function groupNormBackwardReference(
   options: Pick<GroupNormBackwardOptions, 'weight'> = {},
 ): { dx: Tensor; dWeight: Tensor; dBias: Tensor } {
   const L = groupLayout('groupNormBackwardReference', x, numGroups);
-  const weight = options.weight ? values(options.weight) : null;
-  const r = referenceBackward(
-    values(dy),
-    values(x),
-    L,
-    values(stats.mean),
-    values(stats.rstd),
-    weight,
-    false,
-  );
-  return {
-    dx: asTensor(r.dx, x.shape, x.dtype),
-    dWeight: asTensor(r.dWeight, [L.C], x.dtype),
-    dBias: asTensor(r.dBias, [L.C], x.dtype),
-  };
+  return referenceBackwardResult(dy, x, L, stats, options.weight, false);
 }

@@ -5,12 +5,15 @@ import { describe, expect, it } from 'vitest';
 import {
   compareWithTorch,
   dot,
+  expectFiniteDifferenceGrads,
+  expectSameForward,
+  expectSameGrads,
   fixtureCases,
   fx,
   fxT,
-  numericGrad,
-  TOL,
+  randomAffine,
   type TorchCase,
+  tolFor,
   vals,
 } from '../test/channel-helpers.js';
 import {
@@ -71,8 +74,6 @@ describe('instanceNorm against PyTorch 1.13 (test/fixtures/instance_norm.json)',
   });
 });
 
-const tolFor = (dtype: DType) => (dtype === 'float32' ? TOL.ref32 : TOL.ref64);
-
 describe('instanceNorm fast kernels match instanceNormReference on random shapes', () => {
   const arb = fc
     .record({
@@ -95,8 +96,7 @@ describe('instanceNorm fast kernels match instanceNormReference on random shapes
         const shape = [s.N, s.C, ...s.spatial];
         const { dtype } = s;
         const x = randn(shape, { seed: s.seed, dtype, mean: 1.1, std: 0.8 });
-        const weight = s.affine ? randn([s.C], { seed: s.seed + 1, dtype }) : null;
-        const bias = s.affine ? randn([s.C], { seed: s.seed + 2, dtype }) : null;
+        const { weight, bias } = randomAffine(s.C, s.seed, dtype, s.affine);
         const rm = randn([s.C], { seed: s.seed + 3, dtype });
         const rv = randn([s.C], { seed: s.seed + 4, dtype, mean: 2, std: 0.3 });
         const dy = randn(shape, { seed: s.seed + 5, dtype });
@@ -108,18 +108,14 @@ describe('instanceNorm fast kernels match instanceNormReference on random shapes
           : [null, null, null, null];
         const fast = run(instanceNormForward, m1, v1);
         const ref = run(instanceNormReference, m2, v2);
-        assertClose(vals(fast.y), vals(ref.y), { ...tolFor(dtype), label: 'y' });
-        assertClose(vals(fast.mean), vals(ref.mean), { ...TOL.f64, label: 'mean' });
-        assertClose(vals(fast.rstd), vals(ref.rstd), { ...TOL.f64, label: 'rstd' });
+        expectSameForward(fast, ref, tolFor(dtype));
         if (s.running) {
           assertClose(vals(m1), vals(m2), { ...tolFor(dtype), label: 'runningMean' });
           assertClose(vals(v1), vals(v2), { ...tolFor(dtype), label: 'runningVar' });
         }
         const g = instanceNormBackward(dy, x, fast, { weight, useInputStats, needs: { dWeight: true } });
         const r = instanceNormBackwardReference(dy, x, fast, { weight, useInputStats });
-        assertClose(vals(g.dx), vals(r.dx), { ...tolFor(dtype), label: 'dx' });
-        assertClose(vals(g.dWeight), vals(r.dWeight), { ...tolFor(dtype), label: 'dWeight' });
-        assertClose(vals(g.dBias), vals(r.dBias), { ...tolFor(dtype), label: 'dBias' });
+        expectSameGrads(g, r, tolFor(dtype));
       }),
       { seed: 20240603, numRuns: 150 },
     );
@@ -135,8 +131,7 @@ describe('instanceNormBackward: float64 central finite differences of L = sum(y 
       it(`[${shape}] useInputStats ${useInputStats}`, () => {
         const C = shape[1]!;
         const x = randn(shape, { seed: 51, dtype: 'float64', std: 1.5 });
-        const weight = randn([C], { seed: 52, dtype: 'float64' });
-        const bias = randn([C], { seed: 53, dtype: 'float64' });
+        const { weight, bias } = randomAffine(C, 51, 'float64');
         const runningMean = randn([C], { seed: 54, dtype: 'float64' });
         const runningVar = randn([C], { seed: 55, dtype: 'float64', mean: 1.5, std: 0.2 });
         const r = randn(shape, { seed: 56, dtype: 'float64' });
@@ -145,9 +140,7 @@ describe('instanceNormBackward: float64 central finite differences of L = sum(y 
         const f = () => instanceNormForward(x, { weight, bias, useInputStats, ...stats });
         const L = () => dot(f().y, r);
         const g = instanceNormBackward(r, x, f(), { weight, useInputStats });
-        assertClose(vals(g.dx), numericGrad(L, x), { ...TOL.grad, label: 'dx' });
-        assertClose(vals(g.dWeight), numericGrad(L, weight), { ...TOL.grad, label: 'dWeight' });
-        assertClose(vals(g.dBias), numericGrad(L, bias), { ...TOL.grad, label: 'dBias' });
+        expectFiniteDifferenceGrads(g, L, { x, weight, bias });
       });
     }
   }

@@ -1,30 +1,24 @@
-import { ShapeError, type Tensor } from '@normkit/tensor';
-import { channelAffine, channelNormForward } from './internal/channel-kernels.js';
-import { channelBackward, forwardBuffers } from './internal/channel-ops.js';
+import type { Tensor } from '@normkit/tensor';
 import {
-  at,
-  type ChannelLayout,
-  channelDims,
-  checkChannelParams,
-  checkMomentum,
-  flatData,
-  optionalData,
-  rstdFrom,
-  torchSize,
-  updateRunning,
-} from './internal/channels.js';
+  checkSeveralValues,
+  instanceLayout,
+  parseAffineOptions,
+  parseRunningOptions,
+  requireRunningStats,
+} from './internal/channel-args.js';
 import {
-  type BackwardOut,
-  type BackwardResult,
-  checkEps,
-  type ForwardOut,
-  type NormNeeds,
-} from './internal/common.js';
-import { channelAffineWasm, channelNormForwardWasm } from './internal/wasm/channels.js';
+  channelBackward,
+  forwardBuffers,
+  normalizeWithGivenStats,
+  normalizeWithInputStats,
+} from './internal/channel-ops.js';
+import { at, type ChannelLayout, rstdFrom, updateRunning } from './internal/channels.js';
+import type { BackwardOut, BackwardResult, ForwardOut, NormNeeds } from './internal/common.js';
 import {
-  asTensor,
+  optionalValues,
   referenceAffine,
-  referenceBackward,
+  referenceBackwardResult,
+  referenceResult,
   referenceStats,
   values,
 } from './reference/channels.js';
@@ -79,35 +73,21 @@ interface Prepared {
   useInputStats: boolean;
 }
 
-function layoutOf(op: string, x: Tensor): ChannelLayout {
-  const { N, C, S } = channelDims(op, x);
-  return { N, C, S, G: C, pooled: false };
-}
-
+/** Every check of the forward, before any work (channel-args.ts gives the order). */
 function prepare(op: string, x: Tensor, o: InstanceNormOptions): Prepared {
-  const L = layoutOf(op, x);
-  const { eps = 1e-5, momentum = 0.1, useInputStats = true } = o;
-  checkEps(op, eps);
-  checkChannelParams(op, x, L.C, {
-    weight: o.weight,
-    bias: o.bias,
-    runningMean: o.runningMean,
-    runningVar: o.runningVar,
-  });
-  checkMomentum(op, momentum, false);
-  if (useInputStats && L.S === 1) {
-    throw new ShapeError(
+  const L = instanceLayout(op, x);
+  const eps = parseAffineOptions(op, x, L.C, o);
+  const momentum = parseRunningOptions(op, x, L.C, o, false);
+  const { useInputStats = true } = o;
+  if (useInputStats) {
+    checkSeveralValues(
       op,
-      'x',
+      x,
+      L.S,
       'more than 1 spatial element when useInputStats is true',
-      torchSize(x.shape),
-      `${op}: expected more than 1 spatial element when using input statistics, got input size ${torchSize(x.shape)}`,
+      'more than 1 spatial element when using input statistics',
     );
-  }
-  if (!useInputStats && (!o.runningMean || !o.runningVar)) {
-    const missing = o.runningMean ? 'runningVar' : 'runningMean';
-    throw new TypeError(`${op}: useInputStats false needs runningMean and runningVar, got no ${missing}`);
-  }
+  } else requireRunningStats(op, o, 'useInputStats false');
   return { L, eps, momentum, useInputStats };
 }
 
@@ -150,21 +130,14 @@ export function instanceNormForward(x: Tensor, options: InstanceNormOptions = {}
   const p = prepare(op, x, options);
   const { L } = p;
   const b = forwardBuffers(op, x, L, options.out);
-  const weight = optionalData(options.weight);
-  const bias = optionalData(options.bias);
   if (p.useInputStats) {
     const tracked = options.runningMean || options.runningVar;
     const variance = tracked ? new Float64Array(L.N * L.C) : null;
-    const xd = flatData(x);
-    // WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS
-    if (!channelNormForwardWasm(xd, b.yd, L, p.eps, weight, bias, b.md, b.rd, variance))
-      channelNormForward(xd, b.yd, L, p.eps, weight, bias, b.md, b.rd, variance);
+    normalizeWithInputStats(x, options, b, L, p.eps, variance);
     if (variance !== null) updateRunningStats(options, p, b.md, variance);
   } else {
     fillFromRunning(options, p, b.md, b.rd);
-    const xd = flatData(x);
-    if (!channelAffineWasm(xd, b.yd, L, weight, bias, b.md, b.rd))
-      channelAffine(xd, b.yd, L, weight, bias, b.md, b.rd);
+    normalizeWithGivenStats(x, options, b, L);
   }
   return { y: b.y, mean: b.mean, rstd: b.rstd };
 }
@@ -177,7 +150,7 @@ export function instanceNormBackward(
   options: InstanceNormBackwardOptions = {},
 ): BackwardResult {
   const op = 'instanceNormBackward';
-  return channelBackward(op, dy, x, layoutOf(op, x), stats, options, !(options.useInputStats ?? true));
+  return channelBackward(op, dy, x, instanceLayout(op, x), stats, options, !(options.useInputStats ?? true));
 }
 
 /** Slow float64 instanceNormForward (same arguments, running statistics updated in place the same way). */
@@ -193,14 +166,8 @@ export function instanceNormReference(x: Tensor, options: InstanceNormOptions = 
     rstd.set(stats.rstd);
     updateRunningStats(options, p, stats.mean, stats.variance);
   } else fillFromRunning(options, p, mean, rstd);
-  const weight = options.weight ? values(options.weight) : null;
-  const y = referenceAffine(xv, L, mean, rstd, weight, options.bias ? values(options.bias) : null);
-  const shape = [L.N, L.C];
-  return {
-    y: asTensor(y, x.shape, x.dtype),
-    mean: asTensor(mean, shape, 'float64'),
-    rstd: asTensor(rstd, shape, 'float64'),
-  };
+  const y = referenceAffine(xv, L, mean, rstd, optionalValues(options.weight), optionalValues(options.bias));
+  return referenceResult(x, L, y, mean, rstd);
 }
 
 /** Slow float64 instanceNormBackward: all three gradients, in x's dtype. */
@@ -210,21 +177,6 @@ export function instanceNormBackwardReference(
   stats: InstanceNormStats,
   options: Pick<InstanceNormBackwardOptions, 'weight' | 'useInputStats'> = {},
 ): { dx: Tensor; dWeight: Tensor; dBias: Tensor } {
-  const L = layoutOf('instanceNormBackwardReference', x);
-  const weight = options.weight ? values(options.weight) : null;
-  const givenStats = !(options.useInputStats ?? true);
-  const r = referenceBackward(
-    values(dy),
-    values(x),
-    L,
-    values(stats.mean),
-    values(stats.rstd),
-    weight,
-    givenStats,
-  );
-  return {
-    dx: asTensor(r.dx, x.shape, x.dtype),
-    dWeight: asTensor(r.dWeight, [L.C], x.dtype),
-    dBias: asTensor(r.dBias, [L.C], x.dtype),
-  };
+  const L = instanceLayout('instanceNormBackwardReference', x);
+  return referenceBackwardResult(dy, x, L, stats, options.weight, !(options.useInputStats ?? true));
 }

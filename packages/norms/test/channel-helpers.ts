@@ -1,66 +1,26 @@
-import { fileURLToPath } from 'node:url';
-import { type DType, type Tensor, tensor } from '@normkit/tensor';
-import { assertClose, type FixtureTensor, fixtureTensorData, loadFixture } from '@normkit/test-utils';
-
-/** Test helpers shared by the BatchNorm, GroupNorm and InstanceNorm tests (fixtures, oracles, gradcheck). */
-export const packageDir = fileURLToPath(new URL('..', import.meta.url));
-
-export interface FixtureFile<C> {
-  generator: string;
-  torch: string;
-  cases: C[];
-}
-
-export function fixtureCases<C>(name: string): C[] {
-  return loadFixture<FixtureFile<C>>(packageDir, name).cases;
-}
-
-/** A fixture tensor as a normkit tensor of the fixture's dtype (null stays null). */
-export function fx(t: FixtureTensor | null | undefined): Tensor | null {
-  if (t === null || t === undefined) return null;
-  return tensor(fixtureTensorData(t), t.shape, { dtype: t.dtype as DType });
-}
-
-/** Non-null fixture tensor. */
-export function fxT(t: FixtureTensor | null | undefined): Tensor {
-  const r = fx(t);
-  if (r === null) throw new Error('fixture tensor missing');
-  return r;
-}
-
-export function vals(t: Tensor | null | undefined): Float64Array {
-  if (!t) throw new Error('tensor missing');
-  return Float64Array.from(t.toTypedArray());
-}
+import { type DType, randn, type Tensor } from '@normkit/tensor';
+import {
+  assertClose,
+  type FixtureTensor,
+  fixtureTensorData,
+  numericGrad,
+  toFloat64Array,
+} from '@normkit/test-utils';
 
 /**
- * Central finite differences of a scalar function of the tensors' elements (float64 tensors,
- * perturbed in place and restored): dL/dt[i] ~ (L(t + h e_i) - L(t - h e_i)) / (2h).
+ * Test helpers shared by the BatchNorm, GroupNorm and InstanceNorm tests: tolerances, oracles
+ * (PyTorch fixtures, a plain LayerNorm, finite differences) and the comparisons the three repeat.
+ * Fixture reading is in fixture-cases.ts and the generic numeric helpers in @normkit/test-utils;
+ * both are re-exported here under the names these tests use.
  */
-export function numericGrad(f: () => number, t: Tensor, h = 1e-6): Float64Array {
-  const d = t.data;
-  const g = new Float64Array(t.size);
-  for (let i = 0; i < t.size; i++) {
-    const p = t.offset + i;
-    const v = d[p]!;
-    d[p] = v + h;
-    const up = f();
-    d[p] = v - h;
-    const down = f();
-    d[p] = v;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
-
-/** L = sum(y * r). */
-export function dot(y: Tensor, r: Tensor): number {
-  const a = y.toTypedArray();
-  const b = r.toTypedArray();
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
+export { dot, numericGrad, toFloat64Array as vals } from '@normkit/test-utils';
+export {
+  type FixtureFile,
+  fixtureCases,
+  fixtureTensor as fx,
+  packageDir,
+  requireFixtureTensor as fxT,
+} from './fixture-cases.js';
 
 /**
  * LayerNorm of each of `rows` contiguous rows of length d, no affine, written as plainly as
@@ -150,7 +110,7 @@ export function compareWithTorch(c: TorchCase, got: Record<string, Tensor | null
     const label = `${c.name} ${c.dtype} ${key}`;
     const torch = expectedData(c.expected, key);
     if (torch === null) continue;
-    const actual = vals(got[key]);
+    const actual = toFloat64Array(got[key]);
     const stat = key === 'mean' || key === 'rstd';
     if (stat) {
       // torch float64 statistics on the same inputs; for hard rows torch's float64 rstd is 5e-11 off
@@ -164,5 +124,73 @@ export function compareWithTorch(c: TorchCase, got: Record<string, Tensor | null
       const tol = stat ? TOL.exactStats : f32 ? TOL.one32 : hard64(exact);
       assertClose(actual, exact, { ...tol, label: `${label} (exact)` });
     }
+  }
+}
+
+/** Fast kernel vs the float64 reference on random data, in the data's dtype. */
+export function tolFor(dtype: DType): { atol: number; rtol: number } {
+  return dtype === 'float32' ? TOL.ref32 : TOL.ref64;
+}
+
+/** A random per-channel weight and bias [C] (seeds seed + 1, seed + 2), or nulls without an affine. */
+export function randomAffine(C: number, seed: number, dtype: DType): { weight: Tensor; bias: Tensor };
+export function randomAffine(
+  C: number,
+  seed: number,
+  dtype: DType,
+  affine: boolean,
+): { weight: Tensor | null; bias: Tensor | null };
+export function randomAffine(
+  C: number,
+  seed: number,
+  dtype: DType,
+  affine = true,
+): { weight: Tensor | null; bias: Tensor | null } {
+  if (!affine) return { weight: null, bias: null };
+  return { weight: randn([C], { seed: seed + 1, dtype }), bias: randn([C], { seed: seed + 2, dtype }) };
+}
+
+interface Normalized {
+  y: Tensor;
+  mean: Tensor;
+  rstd: Tensor;
+}
+
+/** Two forwards that must agree (fast vs reference, or two equivalent norms): y at tol, statistics at TOL.f64. */
+export function expectSameForward(
+  actual: Normalized,
+  expected: Normalized,
+  tol: { atol: number; rtol: number },
+): void {
+  assertClose(toFloat64Array(actual.y), toFloat64Array(expected.y), { ...tol, label: 'y' });
+  assertClose(toFloat64Array(actual.mean), toFloat64Array(expected.mean), { ...TOL.f64, label: 'mean' });
+  assertClose(toFloat64Array(actual.rstd), toFloat64Array(expected.rstd), { ...TOL.f64, label: 'rstd' });
+}
+
+type Grads = Record<'dx' | 'dWeight' | 'dBias', Tensor | null>;
+
+/** Two backwards that must agree: dx, dWeight and dBias (all three computed) at tol. */
+export function expectSameGrads(actual: Grads, expected: Grads, tol: { atol: number; rtol: number }): void {
+  for (const key of ['dx', 'dWeight', 'dBias'] as const) {
+    assertClose(toFloat64Array(actual[key]), toFloat64Array(expected[key]), { ...tol, label: key });
+  }
+}
+
+/**
+ * A backward's dx, dWeight and dBias against central differences (h = 1e-6) of the scalar loss L
+ * with respect to the float64 tensors x, weight and bias (perturbed in place), at TOL.grad.
+ */
+export function expectFiniteDifferenceGrads(
+  grads: Grads,
+  L: () => number,
+  inputs: { x: Tensor; weight: Tensor; bias: Tensor },
+): void {
+  const pairs = [
+    ['dx', inputs.x],
+    ['dWeight', inputs.weight],
+    ['dBias', inputs.bias],
+  ] as const;
+  for (const [key, t] of pairs) {
+    assertClose(toFloat64Array(grads[key]), numericGrad(L, t), { ...TOL.grad, label: key });
   }
 }

@@ -1,9 +1,17 @@
-import { fileURLToPath } from 'node:url';
-import { type DType, type Tensor, tensor, zeros } from '@normkit/tensor';
-import { type FixtureTensor, fixtureTensorData, loadFixture } from '@normkit/test-utils';
+import { type DType, type Tensor, zeros } from '@normkit/tensor';
+import { type FixtureTensor, fixtureTensorData } from '@normkit/test-utils';
+import { fixtureCases, fixtureTensor } from './fixture-cases.js';
 
-/** Test helpers for the LayerNorm / RMSNorm tests: fixtures, strided copies, finite differences. */
-export const packageDir = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Test helpers for the LayerNorm / RMSNorm tests: fixture cases, strided copies. The generic ones
+ * (finite differences, dot, float64 values) live in @normkit/test-utils and are re-exported here.
+ */
+export {
+  dot,
+  numericGrad,
+  toFloat64Array as flatValues,
+} from '@normkit/test-utils';
+export { packageDir } from './fixture-cases.js';
 
 /** Results stored by test/gen_ln_rms_fixtures.py (absent entries are null). */
 export interface TorchResult {
@@ -34,13 +42,12 @@ export interface RowCase {
 }
 
 export function rowCases(name: string): RowCase[] {
-  return loadFixture<{ cases: RowCase[] }>(packageDir, name).cases;
+  return fixtureCases<RowCase>(name);
 }
 
 /** A fixture tensor as a normkit tensor of the given dtype (null/undefined give undefined). */
 export function fx(t: FixtureTensor | null | undefined, dtype?: DType): Tensor | undefined {
-  if (t === null || t === undefined) return undefined;
-  return tensor(fixtureTensorData(t), t.shape, { dtype: dtype ?? (t.dtype as DType) });
+  return fixtureTensor(t, dtype) ?? undefined;
 }
 
 export function values(t: FixtureTensor | null | undefined): Float64Array {
@@ -51,11 +58,6 @@ export function values(t: FixtureTensor | null | undefined): Float64Array {
 /** Each value rounded to float32 (how a float32 result of an exact float64 computation looks). */
 export function f32(a: ArrayLike<number>): Float64Array {
   return Float64Array.from(Float32Array.from(a));
-}
-
-export function flatValues(t: Tensor | null | undefined): Float64Array {
-  if (t === null || t === undefined) throw new Error('tensor missing');
-  return Float64Array.from(t.toTypedArray());
 }
 
 /**
@@ -73,32 +75,4 @@ export function strided(t: Tensor): Tensor {
     big.data[row * (2 * last + 1) + 1 + 2 * col] = src[i]!;
   }
   return big.slice(-1, 1, 2 * last + 1, 2);
-}
-
-/**
- * Central finite differences of a scalar function of a float64 tensor's elements (perturbed in place
- * and restored): dL/dt[i] ~ (L(t + h e_i) - L(t - h e_i)) / (2h). t must be contiguous.
- */
-export function numericGrad(f: () => number, t: Tensor, h = 1e-6): Float64Array {
-  const g = new Float64Array(t.size);
-  for (let i = 0; i < t.size; i++) {
-    const p = t.offset + i;
-    const v = t.data[p]!;
-    t.data[p] = v + h;
-    const up = f();
-    t.data[p] = v - h;
-    const down = f();
-    t.data[p] = v;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
-
-/** sum(y * r) in float64 (the projection loss whose gradient with respect to y is r). */
-export function dot(y: Tensor, r: Tensor): number {
-  const a = y.toTypedArray();
-  const b = r.toTypedArray();
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }

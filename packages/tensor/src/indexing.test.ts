@@ -1,4 +1,4 @@
-import { assertClose, type FixtureTensor, fixtureTensorData } from '@normkit/test-utils';
+import { assertClose, dot, type FixtureTensor, fixtureTensorData } from '@normkit/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyView, type FixtureView, fromFixture, load } from '../test/reduce-fixture-helpers.js';
@@ -171,15 +171,6 @@ describe('behaviour', () => {
 /** For odd `flip`, the same values as a non-contiguous view (first and last axes transposed in memory). */
 function strided(t: Tensor, flip: number): Tensor {
   return flip % 2 && t.ndim > 1 ? t.transpose(0, -1).contiguous().transpose(0, -1) : t;
-}
-
-/** <a, b> in float64. */
-function dot(a: Tensor, b: Tensor): number {
-  const x = a.toTypedArray();
-  const y = b.toTypedArray();
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
-  return s;
 }
 
 describe('properties', () => {

@@ -1,8 +1,8 @@
 import { backward } from '@normkit/autograd';
 import type { DType } from '@normkit/tensor';
-import { assertClose } from '@normkit/test-utils';
+import { assertClose, dot } from '@normkit/test-utils';
 import { describe, expect, it } from 'vitest';
-import { caseModel, dot, fixtureTensors, type ParityCase, parity, probe } from '../test/parity-fixture.js';
+import { caseModel, fixtureTensors, type ParityCase, parity, probe } from '../test/parity-fixture.js';
 
 // PyTorch 1.13 parity (test/gen_parity_fixtures.py): logits, loss and every parameter's gradient
 // for every placement x norm kind (7 x 4) plus QK-norm and bias-free cases, on one fixed batch.

@@ -85,9 +85,3 @@ export function probe(n: number, j: number): Float64Array {
   }
   return r;
 }
-
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}

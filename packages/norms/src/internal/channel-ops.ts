@@ -1,13 +1,8 @@
 import type { Tensor, TypedArray } from '@normkit/tensor';
+import { type AffineOptions, checkChannelParams, checkSavedStats } from './channel-args.js';
 import { channelNormBackward } from './channel-backward.js';
-import {
-  type ChannelLayout,
-  checkChannelParams,
-  checkSavedStats,
-  flatData,
-  optionalData,
-  statsShape,
-} from './channels.js';
+import { channelAffine, channelNormForward } from './channel-kernels.js';
+import { type ChannelLayout, flatData, optionalData, statsShape } from './channels.js';
 import {
   type BackwardOut,
   type BackwardResult,
@@ -18,12 +13,13 @@ import {
   outputBuffer,
   statsBuffer,
 } from './common.js';
-import { channelNormBackwardWasm } from './wasm/channels.js';
+import { channelAffineWasm, channelNormBackwardWasm, channelNormForwardWasm } from './wasm/channels.js';
 
 /**
  * The boundary shared by the three channel-norm families: output buffers (fresh or the caller's,
- * checked) and the backward's validation, buffers and kernel call. The family files add only what
- * differs: which statistics are pooled, running statistics, and their own checks.
+ * checked), the forward's kernel call (wasm or JS), and the backward's validation, buffers and
+ * kernel call. The family files add only what differs: which statistics are pooled and the running
+ * statistics; their argument checks are in channel-args.ts.
  */
 export interface ForwardBuffers {
   y: Tensor;
@@ -52,6 +48,52 @@ export function forwardBuffers(
     md: flatData(mean) as Float64Array,
     rd: flatData(rstd) as Float64Array,
   };
+}
+
+/**
+ * y = (x - mean) * rstd * weight + bias with x's own statistics, written to b.mean and b.rstd
+ * (and each group's biased variance to `variance` when given, for the running statistics).
+ * WebAssembly SIMD when the backend is wasm and every array lives in its memory, else JS.
+ */
+export function normalizeWithInputStats(
+  x: Tensor,
+  affine: AffineOptions,
+  b: ForwardBuffers,
+  L: ChannelLayout,
+  eps: number,
+  variance: Float64Array | null,
+): void {
+  const args = [
+    flatData(x),
+    b.yd,
+    L,
+    eps,
+    optionalData(affine.weight),
+    optionalData(affine.bias),
+    b.md,
+    b.rd,
+    variance,
+  ] as const;
+  if (!channelNormForwardWasm(...args)) channelNormForward(...args);
+}
+
+/** The same with statistics already in b.mean and b.rstd (from running statistics). */
+export function normalizeWithGivenStats(
+  x: Tensor,
+  affine: AffineOptions,
+  b: ForwardBuffers,
+  L: ChannelLayout,
+): void {
+  const args = [
+    flatData(x),
+    b.yd,
+    L,
+    optionalData(affine.weight),
+    optionalData(affine.bias),
+    b.md,
+    b.rd,
+  ] as const;
+  if (!channelAffineWasm(...args)) channelAffine(...args);
 }
 
 /** Saved statistics of a channel-norm forward (float64, one value per group). */

@@ -1,5 +1,5 @@
 import { formatShape, ShapeError, type Tensor, type TypedArray } from '@normkit/tensor';
-import { checkParam, flat } from './common.js';
+import { flat } from './common.js';
 
 /**
  * The channel norms (BatchNorm, GroupNorm, InstanceNorm) view x as [N, C, S], S the product of the
@@ -37,42 +37,6 @@ export function channelDims(op: string, x: Tensor): { N: number; C: number; S: n
 
 export function statsShape(L: ChannelLayout): number[] {
   return L.pooled ? [L.G] : [L.N, L.G];
-}
-
-/** torch's spelling of a size in its messages: [1, 3]. */
-export function torchSize(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
-/** Per-channel weight, bias and running statistics: shape [C] and x's dtype, or absent. */
-export function checkChannelParams(
-  op: string,
-  x: Tensor,
-  C: number,
-  params: Record<string, Tensor | null | undefined>,
-): void {
-  for (const [arg, t] of Object.entries(params)) checkParam(op, arg, t, [C], x.dtype);
-}
-
-/** Saved statistics handed back to a backward: float64 and shaped like the groups. */
-export function checkSavedStats(op: string, arg: string, t: Tensor, shape: readonly number[]): void {
-  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new ShapeError(op, arg, `shape ${formatShape(shape)} (one value per group)`, formatShape(t.shape));
-  }
-  if (t.dtype !== 'float64') {
-    throw new TypeError(
-      `${op}: ${arg} has dtype ${t.dtype}, expected float64 (saved statistics are float64)`,
-    );
-  }
-}
-
-/** momentum: a finite number in [0, 1], or null (cumulative average) where allowed. */
-export function checkMomentum(op: string, momentum: number | null, allowNull: boolean): void {
-  if (momentum === null && allowNull) return;
-  if (typeof momentum !== 'number' || !Number.isFinite(momentum) || momentum < 0 || momentum > 1) {
-    const expected = allowNull ? 'a number in [0, 1] or null' : 'a number in [0, 1]';
-    throw new RangeError(`${op}: momentum must be ${expected}, got ${momentum}`);
-  }
 }
 
 /** The flat contiguous elements of t starting at index 0 (a view, or one copy if t is strided). */

@@ -1,5 +1,5 @@
 import { type DType, type Tensor, tensor } from '@normkit/tensor';
-import type { ChannelLayout } from '../internal/channels.js';
+import { type ChannelLayout, statsShape } from '../internal/channels.js';
 
 /**
  * Slow, obviously correct float64 references of BatchNorm, GroupNorm and InstanceNorm: the indices
@@ -28,6 +28,11 @@ function channelOf(L: ChannelLayout, i: number): number {
 /** x's elements in row-major order as float64. */
 export function values(t: Tensor): Float64Array {
   return Float64Array.from(t.toTypedArray());
+}
+
+/** values() of an optional weight or bias (absent: null). */
+export function optionalValues(t: Tensor | null | undefined): Float64Array | null {
+  return t ? values(t) : null;
 }
 
 export interface ReferenceStats {
@@ -136,4 +141,44 @@ export function referenceBackward(
 /** A float64 result stored as a tensor of the given dtype (rounded once). */
 export function asTensor(v: Float64Array, shape: readonly number[], dtype: DType): Tensor {
   return tensor(v, shape, { dtype });
+}
+
+/** A reference forward's result: y in x's dtype, the statistics float64 and shaped like the groups. */
+export function referenceResult(
+  x: Tensor,
+  L: ChannelLayout,
+  y: Float64Array,
+  mean: Float64Array,
+  rstd: Float64Array,
+): { y: Tensor; mean: Tensor; rstd: Tensor } {
+  return {
+    y: asTensor(y, x.shape, x.dtype),
+    mean: asTensor(mean, statsShape(L), 'float64'),
+    rstd: asTensor(rstd, statsShape(L), 'float64'),
+  };
+}
+
+/** referenceBackward on tensors: all three gradients in x's dtype, dWeight and dBias of shape [C]. */
+export function referenceBackwardResult(
+  dy: Tensor,
+  x: Tensor,
+  L: ChannelLayout,
+  stats: { mean: Tensor; rstd: Tensor },
+  weight: Tensor | null | undefined,
+  givenStats: boolean,
+): { dx: Tensor; dWeight: Tensor; dBias: Tensor } {
+  const r = referenceBackward(
+    values(dy),
+    values(x),
+    L,
+    values(stats.mean),
+    values(stats.rstd),
+    optionalValues(weight),
+    givenStats,
+  );
+  return {
+    dx: asTensor(r.dx, x.shape, x.dtype),
+    dWeight: asTensor(r.dWeight, [L.C], x.dtype),
+    dBias: asTensor(r.dBias, [L.C], x.dtype),
+  };
 }
