@@ -26,15 +26,17 @@ export class UsageError extends Error {
 export const USAGE = `usage: normkit-bench [command] [options]
 
 commands
-  all                  kernels, matmul and every experiment (default)
+  all                  kernels, matmul and the experiments (default)
   kernels              norm forward/backward table against the copy floor and peers
   matmul               matmul table against the copy floor and peers
-  experiments [ids..]  run experiments (all registered ones when no id is given)
+  experiments [ids..]  run the named experiments (e.g. e5) in the chosen mode; without ids,
+                       the quick run's (--quick) or every registered one (--full)
   report DIR           re-render DIR/report.html from DIR/results.json
 
 options
-  --quick              small shapes and few reps, a few minutes (default)
-  --full               every shape, at least 7 reps per median, up to an hour
+  --quick              small shapes and few reps, experiments E1, E2 (reduced) and E9 only,
+                       under two minutes on 2 cores (default)
+  --full               every shape and every experiment, at least 7 reps per median, up to an hour
   --seed N             base seed of inputs and runs (default 0)
   --out DIR            write results.json and report.html to DIR (default results/<timestamp>)
   --jobs N             run up to N experiment jobs in parallel on worker threads (default 1)

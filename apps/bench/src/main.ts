@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type CliOptions, parseArgs, USAGE, UsageError } from './args.js';
 import { experiments as registered } from './experiments/registry.js';
+import { selectExperiments, skippedLine } from './experiments/select.js';
 import type { AnyExperiment } from './experiments/types.js';
 import { isNormkit } from './kernels/backends.js';
 import { formatKernelTable } from './kernels/format.js';
@@ -95,18 +96,6 @@ function readText(path: string): { path: string; bytes: number } {
   return { path, bytes: bytes.length };
 }
 
-function selectExperiments(o: CliOptions, list: readonly AnyExperiment[]): AnyExperiment[] {
-  if (o.ids.length === 0) return [...list];
-  return o.ids.map((id) => {
-    const e = list.find((x) => x.id === id);
-    if (!e)
-      throw new UsageError(
-        `unknown experiment ${JSON.stringify(id)} (registered: ${list.map((x) => x.id).join(', ') || 'none'})`,
-      );
-    return e;
-  });
-}
-
 async function run(
   o: CliOptions,
   argv: readonly string[],
@@ -118,10 +107,15 @@ async function run(
   const wantKernels = o.command === 'kernels' || o.command === 'all';
   const wantMatmul = o.command === 'matmul' || o.command === 'all';
   const wantExperiments = o.command === 'experiments' || o.command === 'all';
-  const selected = wantExperiments ? selectExperiments(o, overrides.experiments ?? registered) : [];
+  const available = overrides.experiments ?? registered;
+  const { selected, skipped } = wantExperiments
+    ? selectExperiments(available, o.ids, o.mode)
+    : { selected: [], skipped: [] };
   const outDir = o.out ? resolve(io.cwd, o.out) : join(io.cwd, 'results', timestampDir(io.now()));
   const progress = new Progress(io.stdout);
   io.stdout.write(`normkit-bench ${o.command} (${o.mode}), seed ${o.seed}, output ${outDir}\n`);
+  const skippedNote = skippedLine(skipped);
+  if (skippedNote !== null) io.stdout.write(`${skippedNote}\n`);
 
   const results: Results = {
     schema: SCHEMA,
@@ -151,7 +145,8 @@ async function run(
   }
   if (wantExperiments) {
     results.experiments = [];
-    if (selected.length === 0) progress.log('experiments: none registered yet');
+    if (available.length === 0) progress.log('experiments: none registered yet');
+    else if (selected.length === 0) progress.log('experiments: none is part of the quick run');
     else {
       results.experiments = await runExperiments({
         experiments: selected,

@@ -7,7 +7,7 @@ import { parseResults } from '../src/json.js';
 import { implOf, isNormkit, measuredBackends } from '../src/kernels/backends.js';
 import { type CliIo, type CliOverrides, runCli } from '../src/main.js';
 import type { Results } from '../src/results.js';
-import { experiments } from './fake-experiments.js';
+import { experiments, extra } from './fake-experiments.js';
 import { findAll, parseXml } from './xml.js';
 
 function io(cwd: string): CliIo & { out: string[]; err: string[] } {
@@ -137,6 +137,32 @@ describe('normkit-bench end to end (tiny plan)', () => {
     const html = readFileSync(join(dir, 'e', 'report.html'), 'utf8');
     expect(html).toContain('No experiments registered yet.');
     expect(findAll(parseXml(html, { html: true }), 'svg')).toHaveLength(0);
+  });
+
+  it('--quick without ids runs the quick-run experiments and names the others; ids or --full run them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nkb-'));
+    const list: CliOverrides = { experiments: [...experiments, extra] };
+    const ran = (out: string) =>
+      parseResults<Results>(readFileSync(join(dir, out, 'results.json'), 'utf8')).experiments!.map((e) => [
+        e.id,
+        e.config,
+      ]);
+    const quick = io(dir);
+    expect(await runCli(['experiments', '--out', 'q'], quick, list)).toBe(1); // flaky fails on purpose
+    expect(quick.out.join('')).toContain(
+      'experiments not in the quick run: extra (run them with `normkit-bench experiments extra --quick`, ' +
+        'or every experiment with --full)\n',
+    );
+    expect(ran('q').map(([id]) => id)).toEqual(['fake', 'flaky']);
+    const named = io(dir);
+    expect(await runCli(['experiments', 'EXTRA', '--quick', '--out', 'n'], named, list)).toBe(0);
+    expect(named.out.join('')).not.toContain('not in the quick run');
+    expect(ran('n')).toEqual([['extra', { size: 1 }]]);
+    const full = io(dir);
+    expect(await runCli(['experiments', '--full', '--out', 'f'], full, list)).toBe(1);
+    expect(full.out.join('')).not.toContain('not in the quick run');
+    expect(ran('f').map(([id]) => id)).toEqual(['fake', 'flaky', 'extra']);
+    expect(ran('f')[2]).toEqual(['extra', { size: 2 }]);
   });
 
   it('passes --text through to the experiments and rejects unreadable or non-UTF-8 files', async () => {

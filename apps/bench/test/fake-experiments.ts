@@ -11,6 +11,7 @@ export const fake = defineExperiment({
   id: 'fake',
   title: 'Fake experiment',
   claim: 'A made-up claim: variant b converges faster than variant a (test fixture).',
+  inQuickRun: true,
   configs: { quick: { steps: 20, rate: 0.8 }, full: { steps: 40, rate: 0.9 } },
   variants: () => ['a', 'b'],
   seeds: () => 2,
@@ -71,6 +72,7 @@ export const flaky = defineExperiment({
   id: 'flaky',
   title: 'Flaky experiment',
   claim: 'Fails on purpose in one run.',
+  inQuickRun: true,
   configs: { quick: {}, full: {} },
   variants: () => ['a', 'b'],
   run(_config, ctx) {
@@ -78,6 +80,16 @@ export const flaky = defineExperiment({
     return { loss: Number.NaN, textLength: ctx.text()?.length ?? null };
   },
   verdict: () => ({ verdict: 'inconclusive', summary: 'one run failed' }),
+});
+
+/** Not part of the quick run (and not in `experiments`): for the selection tests, run in process. */
+export const extra = defineExperiment({
+  id: 'extra',
+  title: 'Experiment outside the quick run',
+  claim: 'Runs only when named or with --full.',
+  configs: { quick: { size: 1 }, full: { size: 2 } },
+  run: (config) => ({ size: config.size }),
+  verdict: (runs) => ({ verdict: 'reproduced', summary: `${runs.length} run` }),
 });
 
 export const experiments = [fake, flaky];

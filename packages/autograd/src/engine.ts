@@ -4,6 +4,7 @@ import {
   dtypeMismatch,
   formatShape,
   full,
+  keep,
   ShapeError,
   sameShape,
   Tensor,
@@ -30,6 +31,14 @@ interface Slot {
  * accumulate correctly). The seed defaults to 1 for a one-element output and is required
  * otherwise. Without `retainGraph` every node visited releases its saved context and inputs.
  *
+ * A leaf's `.grad` is state that outlives the step, like the parameter it belongs to: when backward
+ * creates it, it is keep()-ed, so a backward run inside the user's tidy() leaves `p.grad` valid
+ * after the tidy returns (on the wasm backend tidy would otherwise free it, and its block could be
+ * handed to the next tensor: silent garbage under p.grad). It is freed where it is dropped:
+ * `zeroGrad` (setToNone) disposes it, and the garbage collector frees it once its Variable is gone.
+ * Adding into an existing `.grad` allocates nothing. A retainGrad() non-leaf's `.grad` is not
+ * kept: like the non-leaf's own value it belongs to the step and the step's tidy frees it.
+ *
  *   backward(loss)                         backward(y, dy)       backward(loss, { retainGraph: true })
  */
 export function backward(
@@ -47,13 +56,31 @@ export function backward(
         'Variable with requiresGrad, or it was computed inside noGrad',
     );
   }
+  run(output, seedValue, opts.retainGraph ?? false, true);
+}
+
+/**
+ * backward for grad(), valueAndGrad() and gradcheck(): their leaves are temporaries made for one
+ * call and the gradients are results handed to the caller, so they are not kept (a tidy around the
+ * call frees them unless it returns them, as any op result). Not exported from the package.
+ */
+export function backwardToResults(output: Variable, seed?: Tensor): void {
+  run(output, seed, false, false);
+}
+
+function run(
+  output: Variable,
+  seedValue: Tensor | number | undefined,
+  retainGraph: boolean,
+  keepGrads: boolean,
+): void {
   const root = output.node;
   if (root?.freed) throw freedError(root);
   const seedTensor = makeSeed(output, seedValue);
   const previous = setGradEnabled(false);
   try {
     if (root === null) {
-      accumulateLeaf(output, seedTensor);
+      accumulateLeaf(output, seedTensor, keepGrads);
       return;
     }
     const order = topologicalOrder(root);
@@ -65,21 +92,21 @@ export function backward(
       const slot = slots.get(node);
       if (slot) {
         slots.delete(node);
-        runNode(node, slot, slots);
+        runNode(node, slot, slots, keepGrads);
       }
-      if (!opts.retainGraph) node.release();
+      if (!retainGraph) node.release();
     }
   } finally {
     setGradEnabled(previous);
   }
 }
 
-function runNode(node: Node, slot: Slot, slots: Map<Node, Slot>): void {
+function runNode(node: Node, slot: Slot, slots: Map<Node, Slot>, keepGrads: boolean): void {
   if (node.retained) {
     for (let k = 0; k < node.retained.length; k++) {
       const v = node.retained[k];
       const g = slot.grads[k];
-      if (v && g) accumulateLeaf(v, g);
+      if (v && g) accumulateLeaf(v, g, false);
     }
   }
   const grads = node.backwardFn!(node, slot.grads, node.options);
@@ -90,7 +117,7 @@ function runNode(node: Node, slot: Slot, slots: Map<Node, Slot>): void {
     const v = node.inputs[i]!;
     checkGrad(node, i, g, v);
     if (v.node === null) {
-      accumulateLeaf(v, g);
+      accumulateLeaf(v, g, keepGrads);
       continue;
     }
     let target = slots.get(v.node);
@@ -112,9 +139,12 @@ function runNode(node: Node, slot: Slot, slots: Map<Node, Slot>): void {
   }
 }
 
-/** grad += g, with a fresh contiguous copy the first time (g may alias another gradient). */
-function accumulateLeaf(v: Variable, g: Tensor): void {
-  if (v.grad === null) v.grad = g.clone();
+/**
+ * grad += g, with a fresh contiguous copy the first time (g may alias another gradient), kept when
+ * `keepGrad` (a leaf's gradient outlives the tidy it is made in; see backward).
+ */
+function accumulateLeaf(v: Variable, g: Tensor, keepGrad: boolean): void {
+  if (v.grad === null) v.grad = keepGrad ? keep(g.clone()) : g.clone();
   else addInPlace(v.grad, g);
 }
 

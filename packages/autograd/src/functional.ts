@@ -1,5 +1,5 @@
 import { fill, formatShape, type Tensor, zerosLike } from '@normkit/tensor';
-import { backward } from './engine.js';
+import { backwardToResults } from './engine.js';
 import { enableGrad } from './grad-mode.js';
 import { type TensorOperand, tensorOf, Variable } from './variable.js';
 
@@ -11,6 +11,8 @@ type Vars<A extends readonly TensorOperand[]> = { [K in keyof A]: Variable };
  * same data and returns [df/dx, df/dy], one Tensor per argument (zeros where f does not depend on
  * it). f must return a one-element Variable. Existing Variables passed in are not modified: their
  * `.grad` is untouched and no graph behind them is used (f sees detached copies).
+ * The returned gradients are plain results, not a Variable's kept `.grad`: inside tidy() they are
+ * freed when it returns unless it returns them (or keep() them), like any other op's output.
  */
 export function grad<A extends readonly TensorOperand[]>(
   f: (...args: Vars<A>) => Variable,
@@ -41,7 +43,7 @@ function evaluate<A extends readonly TensorOperand[]>(
         'for a non-scalar output call backward(y, seed)',
     );
   }
-  if (out.requiresGrad) backward(out);
+  if (out.requiresGrad) backwardToResults(out);
   const grads = leaves.map((l) => l.grad ?? zerosLike(l.data));
   return { value: out.data, grads: grads as unknown as Grads<A> };
 }

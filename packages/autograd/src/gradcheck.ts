@@ -1,5 +1,5 @@
 import { formatShape, ones, randn, type Tensor } from '@normkit/tensor';
-import { backward } from './engine.js';
+import { backwardToResults } from './engine.js';
 import { enableGrad, noGrad } from './grad-mode.js';
 import { type TensorOperand, tensorOf, Variable } from './variable.js';
 
@@ -54,7 +54,7 @@ export function gradcheckReport(
   }
   const v =
     out.size === 1 ? ones(out.shape, { dtype: 'float64' }) : randn(out.shape, { seed, dtype: 'float64' });
-  if (out.requiresGrad) backward(out, v);
+  if (out.requiresGrad) backwardToResults(out, v); // temporary leaves: their grads are not kept
   const vFlat = v.toTypedArray();
   const objective = (): number => {
     const y = noGrad(() => f(...leaves)).data.toTypedArray();

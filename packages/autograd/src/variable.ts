@@ -19,7 +19,11 @@ export interface VariableOptions {
 export class Variable {
   /** The value. Mutable so optimizers and state loading can update or replace it. */
   data: Tensor;
-  /** Accumulated gradient (same shape and dtype as data); null until a backward reaches it. */
+  /**
+   * Accumulated gradient (same shape and dtype as data); null until a backward reaches it. On a
+   * leaf, backward keep()-s it when it creates it, so it survives the tidy() the backward ran in;
+   * zeroGrad() disposes it. Assigning `grad` by hand drops the old one without freeing it.
+   */
   grad: Tensor | null = null;
   requiresGrad: boolean;
   /** The op application that produced this variable; null for a leaf. */

@@ -1,7 +1,7 @@
 import { noGrad } from '@normkit/autograd';
 import type { LrSchedule } from '@normkit/nn';
 import { clipGradNorm } from '@normkit/nn';
-import { Generator, keep, tidy } from '@normkit/tensor';
+import { Generator, tidy } from '@normkit/tensor';
 import { encodeCheckpoint, restoreCheckpoint, type TrainOptimizer } from './checkpoint.js';
 import type { GPT } from './gpt.js';
 import { type GradNormRecord, gradientNorms, type LayerRecord } from './instrumentation.js';
@@ -76,9 +76,9 @@ function checkCount(arg: string, v: number | undefined, min: number): void {
  * Memory: each update runs inside tidy() and hands out only numbers, so on the wasm backend every
  * tensor it allocates (the batch from `data`, activations, the graph's saved tensors) is freed when
  * it ends and the next update reuses the same blocks: the memory stays flat however long the run.
- * What outlives an update is kept explicitly: parameters and optimizer state (keep()-ed where
- * @normkit/nn creates them) and the gradients (kept here, so `p.grad` stays readable after the
- * update, as in PyTorch, until the next zeroGrad disposes them). A `data` function that caches
+ * What outlives an update is kept where it is created: parameters and optimizer state by
+ * @normkit/nn, the gradients by @normkit/autograd's backward (so `p.grad` stays readable after the
+ * update, as in PyTorch, until the next zeroGrad disposes it). A `data` function that caches
  * tensors it creates must keep() them. Checkpoint encoding and restoring run in tidies of their own.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -100,8 +100,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ({ step, initialLoss } = tidy(() => restoreCheckpoint(resume, { model, optimizer, generators })));
   const history: StepInfo[] = [];
   const params = optimizer.params();
-  // every gradient backward fills (the model's parameters may include some the optimizer skips)
-  const withGrads = [...new Set([...params, ...model.parameters()])];
   const clip = options.clipGradNorm ?? Number.POSITIVE_INFINITY;
   let loss = Number.NaN;
   model.train();
@@ -124,7 +122,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         };
       }
       out.loss!.backward();
-      for (const p of withGrads) if (p.grad !== null) keep(p.grad);
       const info: Partial<StepInfo> = {};
       if (model.instrumentation.enabled) {
         info.layers = model.instrumentation.layers.map((r) => ({ ...r }));

@@ -52,6 +52,7 @@ export const e1 = defineExperiment<E1Config, E1Measurements>({
     "At initialisation, Post-LN's gradient norm of the FFN weights grows toward the output layer, " +
     "Pre-LN's stays flat across layers (Xiong et al. 2020, On Layer Normalization in the Transformer " +
     'Architecture, Theorem 1 and figure 3).',
+  inQuickRun: true,
   configs: {
     quick: config({ nLayer: 6, nEmbd: 64, nHead: 4, blockSize: 32 }, 16, 2, 2),
     full: config({ nLayer: 12, nEmbd: 64, nHead: 4, blockSize: 64 }, 16, 4, 3),
@@ -68,7 +69,8 @@ export const e1 = defineExperiment<E1Config, E1Measurements>({
     for (let b = 0; b < c.batches; b++) {
       // batches from a stream of their own, so every variant of a seed sees the same ones
       const batch = corpus.evalBatch(c.batchSize, c.model.blockSize, 1000 * ctx.seed + b);
-      // tidy: the graph and the gradients are freed once their norms are read (wasm backend)
+      // tidy frees the graph (wasm backend); the gradients, kept by backward, are disposed by the
+      // zeroGrad after it once their norms are read
       const r = tidy(() => {
         model.zeroGrad();
         const out = model.forward(batch.idx, batch.targets);

@@ -51,6 +51,7 @@ export const e2 = defineExperiment<E2Config, E2Measurements>({
     'Post-LN needs learning-rate warmup: without it, training diverges or stalls at learning rates where ' +
     'it trains with warmup; Pre-LN trains without warmup (Xiong et al. 2020, section 3 and figure 2; ' +
     'Liu et al. 2020).',
+  inQuickRun: true,
   configs: {
     quick: {
       model: { nLayer: 4, nEmbd: 32, nHead: 4, blockSize: 32 },

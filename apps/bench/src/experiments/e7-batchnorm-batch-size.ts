@@ -109,7 +109,7 @@ export const e7 = defineExperiment<E7Config, E7Measurements>({
     const losses: number[] = [];
     for (let step = 1; step <= c.steps; step++) {
       const { x, y } = contextBatch(corpus, bs, rng);
-      losses.push(tidyStep(opt, params, () => crossEntropy(model.forward(x), y)));
+      losses.push(tidyStep(opt, () => crossEntropy(model.forward(x), y)));
       ctx.report.step({ step, totalSteps: c.steps, loss: losses[step - 1]!, lr: c.lr, tokens: bs });
     }
     const held = contextBatch(corpus, c.evalSamples, new Generator(0x5eed0000 + seed));

@@ -97,7 +97,7 @@ export const e8 = defineExperiment<E8Config, E8Measurements>({
     const losses: number[] = [];
     for (let step = 1; step <= c.steps; step++) {
       const { xs, ys } = sequenceBatch(corpus, c.batchSize, c.seqLen, rng);
-      const loss = tidyStep(opt, params, () => {
+      const loss = tidyStep(opt, () => {
         const { outputs } = runLSTM(cell, xs);
         return crossEntropy(head.forward(reshape(outputs, [c.seqLen * c.batchSize, c.hidden])), ys);
       });

@@ -62,6 +62,7 @@ export const e9 = defineExperiment<E9Config, E9Measurements>({
     'With eps = 0, LayerNorm outputs lie on the sphere of radius sqrt(d) in the hyperplane orthogonal to ' +
     'the all-ones vector (Brody et al. 2023), and RMSNorm equals LayerNorm on zero-mean inputs (Zhang & ' +
     'Sennrich 2019); measured on the residual stream of a trained GPT, with how far it is from zero mean.',
+  inQuickRun: true,
   configs: {
     quick: {
       model: { nLayer: 4, nEmbd: 32, nHead: 4, blockSize: 32 },

@@ -57,6 +57,12 @@ export interface Experiment<C extends Json = Json, M extends Json = Json> {
   /** The published claim being tested, with its source (paper, section). */
   claim: string;
   configs: { quick: C; full: C };
+  /**
+   * Part of the quick run (`normkit-bench --quick`, or `experiments --quick` without ids); default
+   * false. Only experiments whose quick config still gives a meaningful verdict in seconds set it;
+   * the others run with --full, or by naming them (`experiments e5 --quick` uses their quick config).
+   */
+  inQuickRun?: boolean;
   /** Independent runs per seed (e.g. ['post-ln', 'post-ln+warmup', 'pre-ln']); default ['default']. */
   variants?(config: C): string[];
   /** How many seeds each variant runs with; default 1. Seeds are base, base+1, ... for every variant. */

@@ -18,13 +18,15 @@ export function timeNorms(rows: number, d: number, reps: number, seed: number): 
   const kinds = Object.keys(modules) as TimedNorm[];
   for (let rep = -2; rep < reps; rep++) {
     for (const k of kinds) {
-      // tidy frees the output and the gradients before the next rep (wasm backend)
+      // tidy frees the output and the graph before the next rep (wasm backend); the leaves'
+      // gradients are kept by backward (they outlive a tidy), so zeroGrad disposes them
       const ms = tidy(() => {
         const xv = variable(x, { requiresGrad: true });
         const t0 = performance.now();
         modules[k].forward(xv).backward(dy);
         const elapsed = performance.now() - t0;
-        for (const p of modules[k].parameters()) p.grad = null;
+        xv.zeroGrad();
+        modules[k].zeroGrad();
         return elapsed;
       });
       if (rep >= 0) times[k].push(ms); // the first two reps warm the JIT up
