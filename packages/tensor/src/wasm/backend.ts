@@ -22,8 +22,9 @@ export type Backend = 'js' | 'wasm';
  * never lets the garbage collector's finalizers run, so without tidy() it fills the wasm memory
  * and from then on allocates on the JS heap (one warning; correct, but on the JS kernels). So
  * @normkit/transformer's train(), evaluate() and generate() run each step inside tidy(); @normkit/nn
- * keep()s parameters, buffers and optimizer state (they outlive the step that creates them); and
- * zeroGrad disposes the gradients it drops. Every package's suite passes on both backends
+ * keep()s parameters, buffers and optimizer state (they outlive the step that creates them);
+ * @normkit/autograd's backward keep()s the leaf gradients it creates (so p.grad survives a user's
+ * tidy); and zeroGrad disposes the gradients it drops. Every package's suite passes on both backends
  * (NORMKIT_BACKEND=js runs them on the JS kernels), and each has a wasm-backend test comparing a
  * training run with the js backend's and checking that the wasm memory stays flat.
  */
