@@ -10,11 +10,14 @@ const askedMiB: number[] = [];
 
 function refuseAbove256MiB(): void {
   askedMiB.length = 0;
-  api.Memory = ((descriptor: { initial: number; maximum?: number }) => {
-    askedMiB.push(descriptor.initial / 16);
-    if (descriptor.initial > 256 * 16) throw new RangeError('could not allocate memory');
-    return new RealMemory(descriptor);
-  }) as unknown as MemoryCtor;
+  // a subclass, not a function: biome rewrites function expressions to arrows, which `new` rejects
+  api.Memory = class RefusingMemory extends RealMemory {
+    constructor(descriptor: { initial: number; maximum?: number }) {
+      askedMiB.push(descriptor.initial / 16);
+      if (descriptor.initial > 256 * 16) throw new RangeError('could not allocate memory');
+      super(descriptor);
+    }
+  };
 }
 
 async function freshMemoryModule(): Promise<typeof import('./memory.js')> {
