@@ -1,64 +1,233 @@
-// Elementwise kernel timings: node --import tsx bench/elementwise.bench.ts
-// Each line is the mean of `reps` calls after a warm-up, on [1024,1024] tensors (1M elements),
-// next to a hand-written loop for scale. Numbers move with machine load; compare within one run.
+// Elementwise, softmax and reduction kernels on the js and the wasm backend, next to the floor of a
+// plain copy of the same bytes (TypedArray.set of the output's size): node --import tsx bench/elementwise.bench.ts [n]
+// Each figure is the median of 9 timed batches (each batch loops until >= 2 ms) after a warm-up,
+// in microseconds per call; the js and wasm runs of an op are interleaved batch by batch, so load
+// from other processes hits both alike. Compare the ratios, not the absolute numbers.
 import {
+  abs,
   add,
   addInPlace,
   axpy,
   exp,
   gelu,
-  gt,
+  logSoftmax,
   mul,
+  mulInPlace,
   randn,
-  sigmoid,
+  setBackend,
+  softmax,
+  sqrt,
+  square,
+  sub,
+  sum,
   type Tensor,
-  where,
+  tidy,
   zeros,
 } from '../src/index.js';
+import { WASM_MIN } from '../src/internal/wasm/elementwise-wasm.js';
 
-function time(name: string, f: () => void, reps = 30): void {
-  for (let i = 0; i < 10; i++) f();
+type Backend = 'js' | 'wasm';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Microseconds per call of one batch: repeat f until 2 ms have passed. */
+function batch(f: () => void): number {
+  let reps = 0;
   const t0 = performance.now();
-  for (let i = 0; i < reps; i++) f();
-  const us = ((performance.now() - t0) / reps) * 1000;
-  console.log(`${name.padEnd(46)} ${us.toFixed(1).padStart(9)} us`);
+  let t = t0;
+  do {
+    f();
+    reps++;
+    t = performance.now();
+  } while (t - t0 < 2);
+  return ((t - t0) / reps) * 1000;
 }
 
-const N = 1024;
-for (const dtype of ['float32', 'float64'] as const) {
-  console.log(`--- ${dtype} [${N},${N}]`);
-  const a = randn([N, N], { seed: 1, dtype });
-  const b = randn([N, N], { seed: 2, dtype });
-  const row = randn([N], { seed: 3, dtype });
-  const col = randn([N, 1], { seed: 4, dtype });
-  const out = zeros([N, N], { dtype });
-  const plain = (x: Tensor, y: Tensor, o: Tensor) => {
-    const xd = x.data;
-    const yd = y.data;
-    const od = o.data;
-    for (let i = 0; i < od.length; i++) od[i] = xd[i]! + yd[i]!;
-  };
-  time('hand-written loop o[i] = a[i] + b[i]', () => plain(a, b, out));
-  time('add(a, b, out)', () => add(a, b, out));
-  time('add(a, b) (fresh output)', () => add(a, b));
-  time('add(a, 1.5, out)', () => add(a, 1.5, out));
-  time('add(a, row [N], out)', () => add(a, row, out));
-  time('mul(a, col [N,1], out)', () => mul(a, col, out));
-  time('add(a.T, b, out)', () => add(a.transpose(), b, out));
-  time('addInPlace(out.T, b)', () => addInPlace(out.transpose(), b));
-  time('axpy(0.1, a, out)', () => axpy(0.1, a, out));
-  time('exp(a, out)', () => exp(a, out));
-  time('sigmoid(a, out)', () => sigmoid(a, out));
-  time('gelu(a, {}, out)', () => gelu(a, {}, out));
-  time("gelu(a, { approximate: 'tanh' }, out)", () => gelu(a, { approximate: 'tanh' }, out));
-  const mask = gt(a, 0);
-  time('where(random mask, a, -inf, out)', () => where(mask, a, -Infinity, out));
+/** Operands per backend (each backend's tensors live where that backend allocates them). */
+function compare(label: string, make: () => () => void, bytes: number): void {
+  const fns = new Map<Backend, () => void>();
+  for (const b of ['js', 'wasm'] as const) {
+    setBackend(b);
+    fns.set(b, make());
+  }
+  const src = new Float32Array(bytes / 4);
+  const dst = new Float32Array(bytes / 4);
+  const copy = () => dst.set(src);
+  const times = new Map<string, number[]>([
+    ['js', []],
+    ['wasm', []],
+    ['copy', []],
+  ]);
+  for (const [b, f] of fns) {
+    setBackend(b);
+    for (let i = 0; i < 50; i++) f();
+  }
+  for (let i = 0; i < 9; i++) {
+    for (const [b, f] of fns) {
+      setBackend(b);
+      times.get(b)!.push(batch(f));
+    }
+    times.get('copy')!.push(batch(copy));
+  }
+  const [js, wasm, floor] = ['js', 'wasm', 'copy'].map((k) => median(times.get(k)!)) as [
+    number,
+    number,
+    number,
+  ];
+  console.log(
+    `${label.padEnd(40)} js ${js.toFixed(1).padStart(8)}  wasm ${wasm.toFixed(1).padStart(8)}  ` +
+      `copy ${floor.toFixed(1).padStart(7)} us   js/wasm ${(js / wasm).toFixed(2).padStart(5)}x`,
+  );
 }
-const s1 = randn([64], { seed: 1 });
-const s2 = randn([64], { seed: 2 });
-const so = zeros([64]);
-time('per-call overhead: add([64], [64], out)', () => add(s1, s2, so), 100_000);
-const m1 = randn([4, 16], { seed: 1 });
-const m2 = randn([16], { seed: 2 });
-const mo = zeros([4, 16]);
-time('per-call overhead: add([4,16], [16], out)', () => add(m1, m2, mo), 100_000);
+
+const sizes = process.argv[2] ? [Number(process.argv[2])] : [32_768, 262_144];
+const C = 128; // row length of the row-vector broadcasts and softmax rows
+for (const n of sizes) {
+  console.log(`--- float32, ${n} elements ([${n / C}, ${C}]); medians of 9, us per call`);
+  const shape = [n / C, C];
+  const B = 4 * n;
+  const t = (seed: number) => randn(shape, { seed });
+  compare(
+    'add(a, b, out)',
+    () => {
+      const [a, b, o] = [t(1), t(2), zeros(shape)];
+      return () => add(a, b, o);
+    },
+    B,
+  );
+  compare(
+    'mul(a, b) (fresh output)',
+    () => {
+      const [a, b] = [t(1), t(2)];
+      return () => tidy(() => void mul(a, b));
+    },
+    B,
+  );
+  compare(
+    'sub(a, 1.5, out)',
+    () => {
+      const [a, o] = [t(1), zeros(shape)];
+      return () => sub(a, 1.5, o);
+    },
+    B,
+  );
+  compare(
+    'add(a, row [C], out)',
+    () => {
+      const [a, r, o] = [t(1), randn([C], { seed: 3 }), zeros(shape)];
+      return () => add(a, r, o);
+    },
+    B,
+  );
+  compare(
+    'mul(a, col [R,1], out)',
+    () => {
+      const [a, c, o] = [t(1), randn([n / C, 1], { seed: 4 }), zeros(shape)];
+      return () => mul(a, c, o);
+    },
+    B,
+  );
+  compare(
+    'addInPlace(a, b)',
+    () => {
+      const [a, b] = [t(1), t(2)];
+      return () => addInPlace(a, b);
+    },
+    B,
+  );
+  compare(
+    'mulInPlace(a, 0.5)',
+    () => {
+      const a = t(1);
+      return () => mulInPlace(a, 0.5);
+    },
+    B,
+  );
+  compare(
+    'axpy(0.1, a, b)',
+    () => {
+      const [a, b] = [t(1), t(2)];
+      return () => axpy(0.1, a, b);
+    },
+    B,
+  );
+  compare(
+    'square(a, out)',
+    () => {
+      const [a, o] = [t(1), zeros(shape)];
+      return () => square(a, o);
+    },
+    B,
+  );
+  compare(
+    'sqrt(|a|, out)',
+    () => {
+      const [a, o] = [abs(t(1)), zeros(shape)];
+      return () => sqrt(a, o);
+    },
+    B,
+  );
+  compare(
+    'exp(a, out)',
+    () => {
+      const [a, o] = [t(1), zeros(shape)];
+      return () => exp(a, o);
+    },
+    B,
+  );
+  compare(
+    'gelu(a, {}, out)',
+    () => {
+      const [a, o] = [t(1), zeros(shape)];
+      return () => gelu(a, {}, o);
+    },
+    B,
+  );
+  compare(
+    `softmax(a) rows of ${C}`,
+    () => {
+      const a = t(1);
+      return () => tidy(() => void softmax(a));
+    },
+    B,
+  );
+  compare(
+    `softmax(a) rows of 32`,
+    () => {
+      const a = randn([n / 32, 32], { seed: 1 });
+      return () => tidy(() => void softmax(a));
+    },
+    B,
+  );
+  compare(
+    `logSoftmax(a) rows of ${C}`,
+    () => {
+      const a = t(1);
+      return () => tidy(() => void logSoftmax(a));
+    },
+    B,
+  );
+  compare(
+    'sum(a, -1)',
+    () => {
+      const a = t(1);
+      return () => tidy(() => void sum(a, -1));
+    },
+    B,
+  );
+  compare(
+    'sum(a, 0) (bias gradient)',
+    () => {
+      const a = t(1);
+      return () => tidy(() => void sum(a, 0));
+    },
+    B,
+  );
+}
+console.log(`--- small rows (wasm below ${WASM_MIN} elements takes the JS kernel)`);
+for (const m of [16, 64, 256, 1024]) {
+  const mk = (): (() => void) => {
+    const [a, b, o]: Tensor[] = [randn([m], { seed: 1 }), randn([m], { seed: 2 }), zeros([m])];
+    return () => add(a, b, o);
+  };
+  compare(`add([${m}], [${m}], out)`, mk, 4 * m);
+}

@@ -2,6 +2,7 @@ import type { DType } from './dtype.js';
 import {
   BinOp,
   binaryLoop,
+  broadcastFast,
   contigRow,
   reversedOp,
   scalarRow,
@@ -72,7 +73,7 @@ function binary(name: string, op: BinOp, a: Operand, b: Operand, out: Tensor | u
     else binaryLoop(op, scalarTensor(s, dtype), tb, o, 0);
   } else if (sameShape(ta.shape, tb.shape) && ta.isContiguous() && tb.isContiguous()) {
     contigRow(op, n, ta.data, ta.offset, tb.data, tb.offset, o.data, o.offset, 0);
-  } else {
+  } else if (!broadcastFast(op, ta, tb, o)) {
     binaryLoop(op, ta, tb, o, 0);
   }
   return o;

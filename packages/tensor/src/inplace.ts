@@ -1,6 +1,13 @@
 import type { Operand } from './elementwise.js';
 import { formatShape, ShapeError } from './errors.js';
-import { BinOp, binaryLoop, contigRow, scalarRow, scalarTensor } from './internal/binary-kernels.js';
+import {
+  BinOp,
+  binaryLoop,
+  broadcastFast,
+  contigRow,
+  scalarRow,
+  scalarTensor,
+} from './internal/binary-kernels.js';
 import { broadcastsTo, readable } from './internal/broadcast.js';
 import {
   checkOperand,
@@ -57,7 +64,7 @@ function update(
   if (sameShape(src.shape, target.shape) && target.isContiguous() && src.isContiguous()) {
     if (op === BinOp.Copy) target.data.set(src.data.subarray(src.offset, src.offset + n), target.offset);
     else contigRow(op, n, target.data, target.offset, src.data, src.offset, target.data, target.offset, p);
-  } else {
+  } else if (op === BinOp.Copy || !broadcastFast(op, target, src, target)) {
     binaryLoop(op, target, src, target, p, 2);
   }
   return target;

@@ -1,6 +1,7 @@
 import type { TypedArray } from './dtype.js';
 import { type Axes, checkScalarAxes, MAX, planReduce, runReduce, SUMEXP } from './internal/reduce-kernels.js';
 import { RowWalker } from './internal/reduce-layout.js';
+import { softmaxWasm } from './internal/wasm/rows-wasm.js';
 import type { ReduceOptions } from './reduce.js';
 import { contiguousStrides, normalizeAxis } from './shape.js';
 import { allocate } from './storage.js';
@@ -45,9 +46,13 @@ function softmaxLike(op: string, x: Tensor, axis: number, log: boolean): Tensor 
   }
   const ax = normalizeAxis(op, axis, x.ndim);
   const out = allocate(x.dtype, x.size);
+  const n = x.shape[ax]!;
+  // the last axis of a contiguous float32 tensor: one wasm call for every row (wasm backend only)
+  if (!log && ax === x.ndim - 1 && x.isContiguous() && softmaxWasm(x.data, x.offset, out, x.size / n, n)) {
+    return new Tensor(out, x.shape);
+  }
   const outStrides = contiguousStrides(x.shape);
   // the softmax axis is the row (n elements, strides xs / os); every other axis picks a row
-  const n = x.shape[ax]!;
   const xs = x.strides[ax]!;
   const os = outStrides[ax]!;
   const others = (s: readonly number[]) => s.filter((_, i) => i !== ax);

@@ -2,6 +2,7 @@ import type { TypedArray } from './dtype.js';
 import { readable } from './internal/broadcast.js';
 import { checkOut, expectNumber, expectTensor } from './internal/check.js';
 import { copyStrided } from './internal/strided.js';
+import { unaryWasm } from './internal/wasm/elementwise-wasm.js';
 import { erfScalar, geluScalar, geluTanhScalar, sigmoidScalar } from './math.js';
 import { allocate } from './storage.js';
 import { Tensor } from './tensor.js';
@@ -42,6 +43,7 @@ enum UnOp {
  */
 // biome-ignore format: one line per op reads as a table
 function unaryRow(op: UnOp, n: number, x: TypedArray, ix: number, o: TypedArray, io: number, p0: number, p1: number): void {
+  if (unaryWasm(op, n, x, ix, o, io, p0, p1)) return;
   switch (op) {
     case UnOp.Neg: for (let j = 0; j < n; j++) o[io + j] = -x[ix + j]!; return;
     case UnOp.Abs: for (let j = 0; j < n; j++) o[io + j] = Math.abs(x[ix + j]!); return;

@@ -2,6 +2,7 @@ import type { DType, TypedArray } from '../dtype.js';
 import { allocate } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { alignStrides, RowLoop } from './broadcast.js';
+import { binaryWasm, broadcastWasm, scalarWasm } from './wasm/elementwise-wasm.js';
 
 /**
  * Row kernels of the binary elementwise ops: o = f(a, b) over one row of n elements.
@@ -74,6 +75,7 @@ function cpow(x: number, y: number): number {
 /** All three operands contiguous over the row. */
 // biome-ignore format: one line per op reads as a table
 export function contigRow(op: BinOp, n: number, a: TypedArray, ia: number, b: TypedArray, ib: number, o: TypedArray, io: number, p: number): void {
+  if (binaryWasm(op, n, a, ia, b, ib, o, io, p)) return;
   switch (op) {
     case BinOp.Add: for (let j = 0; j < n; j++) o[io + j] = a[ia + j]! + b[ib + j]!; return;
     case BinOp.Sub: for (let j = 0; j < n; j++) o[io + j] = a[ia + j]! - b[ib + j]!; return;
@@ -97,6 +99,7 @@ export function contigRow(op: BinOp, n: number, a: TypedArray, ia: number, b: Ty
 /** a and o contiguous over the row, the other operand one value s: o = a op s. */
 // biome-ignore format: one line per op reads as a table
 export function scalarRow(op: BinOp, n: number, a: TypedArray, ia: number, s: number, o: TypedArray, io: number, p: number): void {
+  if (scalarWasm(op, n, a, ia, s, o, io, p)) return;
   switch (op) {
     case BinOp.Add: for (let j = 0; j < n; j++) o[io + j] = a[ia + j]! + s; return;
     case BinOp.Sub: for (let j = 0; j < n; j++) o[io + j] = a[ia + j]! - s; return;
@@ -189,6 +192,70 @@ export function binaryLoop(op: BinOp, a: Tensor, b: Tensor, o: Tensor, p: number
     binaryRow(op, n, ad, pos[0]!, sa, bd, pos[1]!, sb, od, pos[2]!, so, p);
     loop.next();
   }
+}
+
+/**
+ * The two broadcasts of a training step as one wasm call (wasm backend, float32, contiguous
+ * operands, o of a's shape): a bias row, [.., N] op [N] (any leading 1s on b), and a column,
+ * [.., T, N] op [.., T, 1]. Returns false when the pattern or the backend does not match; the
+ * general strided loop (binaryLoop) then runs. A larger b with the small operand a runs the
+ * swapped op (reversedOp).
+ */
+export function broadcastFast(op: BinOp, a: Tensor, b: Tensor, o: Tensor): boolean {
+  if (!o.isContiguous()) return false;
+  if (sameDims(a.shape, o.shape)) return broadcastInto(op, a, b, o);
+  const r = REVERSED[op]!;
+  return r >= 0 && sameDims(b.shape, o.shape) && broadcastInto(r, b, a, o);
+}
+
+function broadcastInto(op: number, big: Tensor, small: Tensor, o: Tensor): boolean {
+  const nd = o.ndim;
+  const n = o.shape[nd - 1]!;
+  if (nd === 0 || n === 0 || !big.isContiguous() || !small.isContiguous()) return false;
+  const sd = small.ndim;
+  // a row: small's shape is o's trailing axes, after leading 1s
+  let row = sd <= nd;
+  let lead = 0;
+  while (lead < sd && small.shape[lead] === 1) lead++;
+  for (let i = lead; row && i < sd; i++) row = small.shape[i] === o.shape[nd - sd + i];
+  if (row && small.size >= 8) {
+    const len = small.size;
+    return broadcastWasm(
+      op,
+      o.size / len,
+      len,
+      false,
+      big.data,
+      big.offset,
+      small.data,
+      small.offset,
+      o.data,
+      o.offset,
+    );
+  }
+  // a column: o's shape with the last axis 1 (leading 1s allowed when small has fewer axes)
+  let col = sd <= nd && sd >= 2 && small.shape[sd - 1] === 1 && n > 1;
+  for (let i = 0; col && i < sd - 1; i++) col = small.shape[i] === o.shape[nd - sd + i];
+  for (let i = 0; col && i < nd - sd; i++) col = o.shape[i] === 1;
+  if (!col) return false;
+  return broadcastWasm(
+    op,
+    o.size / n,
+    n,
+    true,
+    big.data,
+    big.offset,
+    small.data,
+    small.offset,
+    o.data,
+    o.offset,
+  );
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A JS number as a 0-d tensor of the given dtype (so float32 ops see the float32-rounded value). */
