@@ -26,11 +26,19 @@ describe('normkit on two backends', () => {
     const failed = { ...timed('normkit-wasm', 2), timing: null };
     const jsOnly = caseRows(info, [failed, timed('normkit-js', 6), timed('peer', 3)]);
     expect(jsOnly.map((r) => r.vsNormkit)).toEqual([null, null, 0.5]);
-    expect(['normkit-wasm', 'normkit-js', 'normkit', 'tfjs-wasm'].map(isNormkit)).toEqual([
-      true,
-      true,
-      false,
-      false,
+    expect(
+      ['normkit-wasm', 'normkit-js', 'normkit-wasm-high', 'normkit', 'tfjs-wasm'].map(isNormkit),
+    ).toEqual([true, true, true, false, false]);
+    // the precision 'high' row is compared with normkit-wasm (the default precision), not the reverse
+    const high = caseRows(info, [
+      timed('normkit-wasm', 2),
+      timed('normkit-js', 6),
+      timed('normkit-wasm-high', 1),
+    ]);
+    expect(high.map((r) => [r.impl, r.vsNormkit])).toEqual([
+      ['normkit-wasm', null],
+      ['normkit-js', 3],
+      ['normkit-wasm-high', 0.5],
     ]);
   });
 

@@ -12,12 +12,14 @@ import {
  * normkit is measured twice per case, once per backend of @normkit/tensor:
  *   normkit-wasm: operands and outputs allocated under setBackend('wasm'), so they live in the wasm
  *                 memory and the kernels take their WebAssembly SIMD path (where they have one);
- *   normkit-js:   operands and outputs on the JS heap under setBackend('js'): the plain JS kernels.
+ *   normkit-js:   operands and outputs on the JS heap under setBackend('js'): the plain JS kernels;
+ *   normkit-wasm-high: as normkit-wasm with setNormPrecision('high') (LayerNorm and RMSNorm only:
+ *                 the float32-lane kernels, within a few float32 ulps; @normkit/norms docs/wasm.md).
  * The peers' t/normkit ratio is against normkit-wasm where it was timed (the default backend
  * where SIMD is supported), else against normkit-js; normkit-js's own ratio is then its slowdown
  * against the wasm path.
  */
-export const NORMKIT_IMPLS = ['normkit-wasm', 'normkit-js'] as const;
+export const NORMKIT_IMPLS = ['normkit-wasm', 'normkit-js', 'normkit-wasm-high'] as const;
 export type NormkitImpl = (typeof NORMKIT_IMPLS)[number];
 
 export function isNormkit(impl: string): impl is NormkitImpl {

@@ -1,3 +1,4 @@
+import { setNormPrecision } from '@normkit/norms';
 import type { Backend } from '@normkit/tensor';
 import type { PeerRow } from '../peers/protocol.js';
 import { TF_NO_BACKWARD } from '../peers/tfjs.js';
@@ -43,6 +44,8 @@ export async function runNormTable(
     const inp = normInputs(c, seed);
     const reference = onBackend('js', () => referenceOutputs(c, inp)); // float64, on the heap
     const measured: PeerRow[] = measuredBackends().map((b) => measureNormkit(b, c, inp, reference, plan));
+    if (HIGH_OPS.includes(c.op) && measuredBackends().includes('wasm'))
+      measured.push(measureNormkit('wasm', c, inp, reference, plan, 'high'));
     const bytes = bytesOf(c);
     const copyMs = copy.timing(bytes).medianMs;
     if (host && c.pass === 'forward')
@@ -66,15 +69,23 @@ export async function runNormTable(
   return { reps: plan.reps, budgetMs: plan.budgetMs, rows, peers: host?.status ?? [] };
 }
 
-/** normkit's kernel on one backend: operands and outputs allocated there, checked, then timed. */
+/** The ops that have a precision 'high' kernel (setNormPrecision): timed again as normkit-wasm-high. */
+const HIGH_OPS: readonly NormCase['op'][] = ['layerNorm', 'rmsNorm'];
+
+/**
+ * normkit's kernel on one backend: operands and outputs allocated there, checked, then timed;
+ * with precision 'high', under setNormPrecision('high') (restored to the default afterwards).
+ */
 function measureNormkit(
   backend: Backend,
   c: NormCase,
   inp: ReturnType<typeof normInputs>,
   reference: Outputs,
   policy: RepPolicy,
+  precision: 'highest' | 'high' = 'highest',
 ): PeerRow {
-  const impl = implOf(backend);
+  const impl = precision === 'high' ? 'normkit-wasm-high' : implOf(backend);
+  setNormPrecision(precision);
   try {
     // inside onBackend's tidy: the case's wasm tensors are freed when it returns
     return onBackend(backend, (): PeerRow => {
@@ -93,5 +104,7 @@ function measureNormkit(
       check: null,
       note: `failed: ${(error as Error).message.split('\n')[0]}`,
     };
+  } finally {
+    setNormPrecision('highest');
   }
 }

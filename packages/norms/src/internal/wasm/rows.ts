@@ -1,13 +1,16 @@
+import { getNormPrecision } from '../../precision.js';
 import type { RowsBackwardArgs } from '../rows-backward.js';
 import type { RowsForwardArgs } from '../rows-forward.js';
 import { wasmBase64 } from './row-norms.wasm.generated.js';
+import { backwardRowsHigh, forwardRowsHigh } from './rows-f32.js';
 import { addr, lazyKernels, scratch64, wasmEligible } from './runtime.js';
 
 /**
  * LayerNorm/RMSNorm row kernels in WebAssembly SIMD (wasm/row-norms.ts), with the same arguments
  * as forwardRows/backwardRows. Each returns false, having done nothing, when the call must take the
  * JS kernel: another backend, float64 data (the wasm kernels are float32), an array outside the
- * wasm memory, an empty tensor, or a full memory.
+ * wasm memory, an empty tensor, or a full memory. With setNormPrecision('high') the float32 lane
+ * kernels of rows-f32.ts run instead (same arguments and outputs; docs/wasm.md, "Precision 'high'").
  */
 type RowKernels = {
   rowsForward(
@@ -41,7 +44,7 @@ type RowKernels = {
 
 const kernels = lazyKernels<RowKernels>(wasmBase64);
 
-// flags of wasm/row-norms.ts
+// flags of wasm/row-norms.ts (and row-norms-f32.ts)
 const HAS_W = 1;
 const HAS_B = 2;
 const RMS = 4;
@@ -52,9 +55,10 @@ const WANT_DB = 32;
 export function forwardRowsWasm(a: RowsForwardArgs): boolean {
   if (!(a.x instanceof Float32Array) || a.M === 0 || a.N === 0) return false;
   if (!wasmEligible([a.x, a.y, a.w, a.b, a.mean, a.rstd])) return false;
+  const flags = (a.w ? HAS_W : 0) | (a.b ? HAS_B : 0) | (a.mean === null ? RMS : 0);
+  if (getNormPrecision() === 'high') return forwardRowsHigh(a, flags);
   const work = scratch64(6 * a.N);
   if (work === null) return false;
-  const flags = (a.w ? HAS_W : 0) | (a.b ? HAS_B : 0) | (a.mean === null ? RMS : 0);
   kernels().rowsForward(
     addr(a.x),
     addr(a.y),
@@ -71,17 +75,25 @@ export function forwardRowsWasm(a: RowsForwardArgs): boolean {
   return true;
 }
 
+/**
+ * Rows shorter than this take the 'highest' backward even at precision 'high': there the per-row
+ * work dominates and float32 lanes measured no faster ([65536, 64]: 3.6 vs 3.5 ms LayerNorm, 3.5
+ * vs 3.3 ms RMSNorm; [65536, 32]: 15% slower), so the float64 kernel is free accuracy.
+ */
+const HIGH_BACKWARD_MIN_N = 128;
+
 export function backwardRowsWasm(a: RowsBackwardArgs): boolean {
   if (!(a.x instanceof Float32Array) || a.M === 0 || a.N === 0) return false;
   if (!wasmEligible([a.dy, a.x, a.w, a.mean, a.rstd, a.dx, a.dW, a.dB])) return false;
-  const work = scratch64(7 * a.N);
-  if (work === null) return false;
   const flags =
     (a.w ? HAS_W : 0) |
     (a.mean === null ? RMS : 0) |
     (a.dx ? WANT_DX : 0) |
     (a.dW ? WANT_DW : 0) |
     (a.dB ? WANT_DB : 0);
+  if (getNormPrecision() === 'high' && a.N >= HIGH_BACKWARD_MIN_N) return backwardRowsHigh(a, flags);
+  const work = scratch64(7 * a.N);
+  if (work === null) return false;
   kernels().rowsBackward(
     addr(a.dy),
     addr(a.x),
