@@ -10,6 +10,7 @@ import {
   axpy,
   exp,
   gelu,
+  geluBackward,
   logSoftmax,
   mul,
   mulInPlace,
@@ -21,6 +22,8 @@ import {
   sub,
   sum,
   type Tensor,
+  tanh,
+  tanhBackward,
   tidy,
   zeros,
 } from '../src/index.js';
@@ -74,7 +77,7 @@ function compare(label: string, make: () => () => void, bytes: number): void {
     number,
   ];
   console.log(
-    `${label.padEnd(40)} js ${js.toFixed(1).padStart(8)}  wasm ${wasm.toFixed(1).padStart(8)}  ` +
+    `${label.padEnd(48)} js ${js.toFixed(1).padStart(8)}  wasm ${wasm.toFixed(1).padStart(8)}  ` +
       `copy ${floor.toFixed(1).padStart(7)} us   js/wasm ${(js / wasm).toFixed(2).padStart(5)}x`,
   );
 }
@@ -179,6 +182,46 @@ for (const n of sizes) {
     () => {
       const [a, o] = [t(1), zeros(shape)];
       return () => gelu(a, {}, o);
+    },
+    B,
+  );
+  compare(
+    "gelu(a, { approximate: 'tanh' }, out)",
+    () => {
+      const [a, o] = [t(1), zeros(shape)];
+      return () => gelu(a, { approximate: 'tanh' }, o);
+    },
+    B,
+  );
+  compare(
+    'geluBackward(dy, x, {}, out)',
+    () => {
+      const [g, a, o] = [t(2), t(1), zeros(shape)];
+      return () => geluBackward(g, a, {}, o);
+    },
+    B,
+  );
+  compare(
+    "geluBackward(dy, x, { approximate: 'tanh' }, out)",
+    () => {
+      const [g, a, o] = [t(2), t(1), zeros(shape)];
+      return () => geluBackward(g, a, { approximate: 'tanh' }, o);
+    },
+    B,
+  );
+  compare(
+    'tanh(a, out)',
+    () => {
+      const [a, o] = [t(1), zeros(shape)];
+      return () => tanh(a, o);
+    },
+    B,
+  );
+  compare(
+    'tanhBackward(dy, y, out)',
+    () => {
+      const [g, y, o] = [t(2), tanh(t(1)), zeros(shape)];
+      return () => tanhBackward(g, y, o);
     },
     B,
   );

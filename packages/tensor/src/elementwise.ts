@@ -11,7 +11,7 @@ import {
 import { readable } from './internal/broadcast.js';
 import { checkOperand, checkOut, expectDtype, toDtype } from './internal/check.js';
 import { broadcastShapes, sameShape, sizeOf } from './shape.js';
-import { allocate } from './storage.js';
+import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 
 export * from './inplace.js';
@@ -58,7 +58,8 @@ function binary(name: string, op: BinOp, a: Operand, b: Operand, out: Tensor | u
     if (ta !== null) ta = readable(ta, dst);
     if (tb !== null) tb = readable(tb, dst);
   }
-  const o = dst ?? new Tensor(allocate(dtype, sizeOf(shape)), shape);
+  // a fresh output: every path below writes all of it (n = 0: nothing to write)
+  const o = dst ?? new Tensor(allocateUninit(dtype, sizeOf(shape)), shape);
   const n = o.size;
   if (n === 0) return o;
   if (tb === null) {

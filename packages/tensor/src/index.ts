@@ -1,3 +1,4 @@
+export * from './activation-grad.js';
 export {
   arange,
   type CreateOptions,
@@ -30,6 +31,14 @@ export {
   sameShape,
   sizeOf,
 } from './shape.js';
-export { type Allocator, allocate, getAllocator, heapAllocator, setAllocator } from './storage.js';
+export {
+  type Allocator,
+  allocate,
+  allocateUninit,
+  getAllocator,
+  heapAllocator,
+  setAllocator,
+  setPoisonUninit,
+} from './storage.js';
 export { type NestedArray, Tensor } from './tensor.js';
 export * from './wasm/index.js';

@@ -4,7 +4,7 @@ import { gemm } from './internal/gemm.js';
 import { coalesce } from './internal/strided.js';
 import { gemmWasm, inWasmMemory } from './internal/wasm/gemm-wasm.js';
 import { sameShape, sizeOf } from './shape.js';
-import { allocate } from './storage.js';
+import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 import { getBackend } from './wasm/backend.js';
 
@@ -96,7 +96,8 @@ export function matmul(a: Tensor, b: Tensor, out?: Tensor): Tensor {
   if (a.ndim > 1) shape.push(m);
   if (b.ndim > 1) shape.push(n);
 
-  const result = out ?? new Tensor(allocate(a.dtype, sizeOf(shape)), shape);
+  // a fresh result is overwritten whole: both GEMMs store C (beta = 0), K = 0 fills it with 0
+  const result = out ?? new Tensor(allocateUninit(a.dtype, sizeOf(shape)), shape);
   if (out) {
     checkOut(out, shape, a.dtype);
     if (sharesMemory(out.data, a.data) || sharesMemory(out.data, b.data)) {

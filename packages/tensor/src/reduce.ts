@@ -12,8 +12,9 @@ import {
   SQDEV,
   SUM,
 } from './internal/reduce-kernels.js';
+import { sumWasm } from './internal/wasm/reduce-wasm.js';
 import { checkShape } from './shape.js';
-import { allocate } from './storage.js';
+import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 
 export type { Axes } from './internal/reduce-kernels.js';
@@ -36,6 +37,8 @@ export interface VarianceOptions extends ReduceOptions {
 /** Sum of the elements over `axes`; 0 over an empty axis. */
 export function sum(x: Tensor, axes?: Axes, opts: ReduceOptions = {}): Tensor {
   const plan = planReduce('sum', x, axes, opts.keepdims ?? false);
+  const fast = sumWasm(x, plan, 1);
+  if (fast !== null) return fast;
   const acc = new Float64Array(plan.outSize);
   runReduce(SUM, x, plan, acc, null);
   return store(x, plan, acc, 1, false);
@@ -44,6 +47,8 @@ export function sum(x: Tensor, axes?: Axes, opts: ReduceOptions = {}): Tensor {
 /** Arithmetic mean over `axes`; NaN over an empty axis (0 / 0, as torch and numpy). */
 export function mean(x: Tensor, axes?: Axes, opts: ReduceOptions = {}): Tensor {
   const plan = planReduce('mean', x, axes, opts.keepdims ?? false);
+  const fast = sumWasm(x, plan, plan.count);
+  if (fast !== null) return fast;
   const acc = new Float64Array(plan.outSize);
   runReduce(SUM, x, plan, acc, null);
   return store(x, plan, acc, plan.count, false);
@@ -164,7 +169,7 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Round acc / divisor (or its square root) into a fresh tensor of x's dtype and the planned shape. */
 function store(x: Tensor, plan: ReducePlan, acc: Float64Array, divisor: number, root: boolean): Tensor {
-  const out = allocate(x.dtype, plan.outSize);
+  const out = allocateUninit(x.dtype, plan.outSize); // every element is written below
   if (root) for (let i = 0; i < acc.length; i++) out[i] = Math.sqrt(acc[i]! / divisor);
   else if (divisor === 1) out.set(acc);
   else for (let i = 0; i < acc.length; i++) out[i] = acc[i]! / divisor;

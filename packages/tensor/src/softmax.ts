@@ -4,7 +4,7 @@ import { RowWalker } from './internal/reduce-layout.js';
 import { softmaxWasm } from './internal/wasm/rows-wasm.js';
 import type { ReduceOptions } from './reduce.js';
 import { contiguousStrides, normalizeAxis } from './shape.js';
-import { allocate } from './storage.js';
+import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -34,7 +34,7 @@ export function logsumexp(x: Tensor, axes?: Axes, opts: ReduceOptions = {}): Ten
   for (let i = 0; i < shift.length; i++) if (!Number.isFinite(shift[i]!)) shift[i] = 0;
   const acc = new Float64Array(plan.outSize);
   runReduce(SUMEXP, x, plan, acc, shift);
-  const out = allocate(x.dtype, plan.outSize);
+  const out = allocateUninit(x.dtype, plan.outSize); // every element written below
   for (let i = 0; i < out.length; i++) out[i] = Math.log(acc[i]!) + shift[i]!;
   return new Tensor(out, plan.outShape);
 }
@@ -45,7 +45,7 @@ function softmaxLike(op: string, x: Tensor, axis: number, log: boolean): Tensor 
     return softmaxLike(op, x.reshape([1]), 0, log).reshape([]);
   }
   const ax = normalizeAxis(op, axis, x.ndim);
-  const out = allocate(x.dtype, x.size);
+  const out = allocateUninit(x.dtype, x.size); // every row is written whole, by wasm or JS
   const n = x.shape[ax]!;
   // the last axis of a contiguous float32 tensor: one wasm call for every row (wasm backend only)
   if (!log && ax === x.ndim - 1 && x.isContiguous() && softmaxWasm(x.data, x.offset, out, x.size / n, n)) {

@@ -2,6 +2,7 @@ import type { TypedArray } from './dtype.js';
 import { readable } from './internal/broadcast.js';
 import { checkOut, expectNumber, expectTensor } from './internal/check.js';
 import { copyStrided } from './internal/strided.js';
+import { ActOp, activationWasm } from './internal/wasm/activation-wasm.js';
 import { unaryWasm } from './internal/wasm/elementwise-wasm.js';
 import { erfScalar, geluScalar, geluTanhScalar, sigmoidScalar } from './math.js';
 import { allocate } from './storage.js';
@@ -58,14 +59,14 @@ function unaryRow(op: UnOp, n: number, x: TypedArray, ix: number, o: TypedArray,
     case UnOp.Rsqrt: for (let j = 0; j < n; j++) o[io + j] = 1 / Math.sqrt(x[ix + j]!); return;
     case UnOp.Sin: for (let j = 0; j < n; j++) o[io + j] = Math.sin(x[ix + j]!); return;
     case UnOp.Cos: for (let j = 0; j < n; j++) o[io + j] = Math.cos(x[ix + j]!); return;
-    case UnOp.Tanh: for (let j = 0; j < n; j++) o[io + j] = Math.tanh(x[ix + j]!); return;
+    case UnOp.Tanh: if (activationWasm(ActOp.Tanh, n, x, ix, o, io)) return; for (let j = 0; j < n; j++) o[io + j] = Math.tanh(x[ix + j]!); return;
     case UnOp.Sigmoid: for (let j = 0; j < n; j++) o[io + j] = sigmoidScalar(x[ix + j]!); return;
     // Math.max keeps NaN (torch.relu(nan) is nan) and maps -0 to 0
     case UnOp.Relu: for (let j = 0; j < n; j++) o[io + j] = Math.max(x[ix + j]!, 0); return;
     case UnOp.Silu: for (let j = 0; j < n; j++) o[io + j] = x[ix + j]! * sigmoidScalar(x[ix + j]!); return;
     case UnOp.Erf: for (let j = 0; j < n; j++) o[io + j] = erfScalar(x[ix + j]!); return;
-    case UnOp.Gelu: for (let j = 0; j < n; j++) o[io + j] = geluScalar(x[ix + j]!); return;
-    case UnOp.GeluTanh: for (let j = 0; j < n; j++) o[io + j] = geluTanhScalar(x[ix + j]!); return;
+    case UnOp.Gelu: if (activationWasm(ActOp.Gelu, n, x, ix, o, io)) return; for (let j = 0; j < n; j++) o[io + j] = geluScalar(x[ix + j]!); return;
+    case UnOp.GeluTanh: if (activationWasm(ActOp.GeluTanh, n, x, ix, o, io)) return; for (let j = 0; j < n; j++) o[io + j] = geluTanhScalar(x[ix + j]!); return;
     // min(max(x, lo), hi): NaN in x or in a bound gives NaN; lo > hi gives hi everywhere (as torch)
     case UnOp.Clamp: for (let j = 0; j < n; j++) o[io + j] = Math.min(Math.max(x[ix + j]!, p0), p1); return;
   }

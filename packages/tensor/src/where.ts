@@ -3,8 +3,9 @@ import type { Operand } from './elementwise.js';
 import { scalarTensor } from './internal/binary-kernels.js';
 import { alignStrides, RowLoop, readable } from './internal/broadcast.js';
 import { checkOperand, checkOut, expectDtype, expectTensor, toDtype } from './internal/check.js';
+import { whereRowWasm, whereWasmReady } from './internal/wasm/where-wasm.js';
 import { broadcastShapes, sizeOf } from './shape.js';
-import { allocate } from './storage.js';
+import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -75,7 +76,8 @@ export function where(cond: Tensor, a: Operand, b: Operand, out?: Tensor): Tenso
     ta = readable(ta, dst);
     tb = readable(tb, dst);
   }
-  const o = dst ?? new Tensor(allocate(dtype, sizeOf(shape)), shape);
+  // a fresh output is written whole by the loop below
+  const o = dst ?? new Tensor(allocateUninit(dtype, sizeOf(shape)), shape);
   const loop = new RowLoop(
     shape,
     [
@@ -88,6 +90,35 @@ export function where(cond: Tensor, a: Operand, b: Operand, out?: Tensor): Tenso
   );
   const [sc, sa, sb, so] = loop.innerStrides as [number, number, number, number];
   const pos = loop.pos;
+  // float32 rows contiguous in cond and out, a and b contiguous or one value: the wasm kernel
+  // (an operand broadcast along the row is passed by value, so it may live anywhere)
+  let wasm = null;
+  if (sc === 1 && so === 1 && (sa === 0 || sa === 1) && (sb === 0 || sb === 1)) {
+    const read = [c.data];
+    if (sa === 1) read.push(ta.data);
+    if (sb === 1) read.push(tb.data);
+    wasm = whereWasmReady(loop.inner, o.data, read);
+  }
+  if (wasm !== null) {
+    for (let r = 0; r < loop.rows; r++) {
+      whereRowWasm(
+        wasm,
+        loop.inner,
+        c.data,
+        pos[0]!,
+        ta.data,
+        pos[1]!,
+        sa,
+        tb.data,
+        pos[2]!,
+        sb,
+        o.data,
+        pos[3]!,
+      );
+      loop.next();
+    }
+    return o;
+  }
   for (let r = 0; r < loop.rows; r++) {
     whereRow(
       loop.inner,

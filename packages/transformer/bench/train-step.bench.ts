@@ -1,7 +1,9 @@
 // Time of one GPT training update (train(): forward, backward, clip, AdamW) on the js and the wasm
-// backend, in the same process, interleaved step by step: median of 5 timed updates after 2
-// warm-up ones per backend.
-// Run: node --conditions=@normkit/source --import tsx bench/train-step.bench.ts [memoryMiB] [case label prefix]
+// backend, in the same process, interleaved step by step: median of `steps` timed updates (default
+// 5) after 2 warm-up ones per backend. On a shared machine use 30 or more steps: the median of 5 moves
+// by 10-20% from run to run.
+// Run: node --conditions=@normkit/source --import tsx bench/train-step.bench.ts [memoryMiB] [case label prefix] [steps]
+// (memoryMiB 256 is the default size)
 import { AdamW } from '@normkit/nn';
 import { configureWasm, type Generator, randint, setBackend, wasmMemoryStats } from '@normkit/tensor';
 import { GPT, type GPTConfig } from '../src/gpt.js';
@@ -56,13 +58,14 @@ function runner(backend: 'js' | 'wasm', c: Case): Runner {
 // a bigger wasm memory for the big case (before the first wasm allocation); default 256 MiB
 if (process.argv[2]) configureWasm({ memoryMiB: Number(process.argv[2]) });
 const only = process.argv[3] ?? '';
+const steps = Number(process.argv[4] ?? 5);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 for (const c of cases.filter((x) => x.label.startsWith(only))) {
   const runners = [runner('js', c), runner('wasm', c)];
   const times = new Map<string, number[]>(runners.map((r) => [r.backend, []]));
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < steps + 2; i++) {
     for (const r of runners) {
       const ms = await r.update();
       if (i >= 2) times.get(r.backend)!.push(ms);

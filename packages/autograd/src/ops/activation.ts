@@ -4,12 +4,6 @@ import { defineOp } from '../define-op.js';
 import { type TensorOperand, Variable } from '../variable.js';
 import { unary } from './unary.js';
 
-const SQRT1_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-// torch's gelu(approximate='tanh'): 0.5 x (1 + tanh(BETA (x + KAPPA x^3)))
-const BETA = Math.sqrt(2 / Math.PI);
-const KAPPA = 0.044715;
-
 export interface GeluOptions {
   /** 'none' (default): x Phi(x) with the exact erf, as torch; 'tanh': torch's approximate='tanh'. */
   approximate?: 'none' | 'tanh';
@@ -27,17 +21,17 @@ export interface DropoutConfig {
 }
 
 export const activationRules = {
-  // d tanh = (1 - y^2) dx
+  // d tanh = (1 - y^2) dx, one fused pass (T.tanhBackward)
   tanh: unary(
     'tanh',
     (x) => saveY(T.tanh(x)),
-    (g, y) => T.mul(g, T.sub(1, T.square(y))),
+    (g, y) => T.tanhBackward(g, y),
   ),
-  // d sigmoid = y (1 - y) dx
+  // d sigmoid = y (1 - y) dx (T.sigmoidBackward)
   sigmoid: unary(
     'sigmoid',
     (x) => saveY(T.sigmoid(x)),
-    (g, y) => T.mul(g, T.mulInPlace(T.sub(1, y), y)),
+    (g, y) => T.sigmoidBackward(g, y),
   ),
   // gradient 0 at x = 0, as torch (threshold_backward on the output)
   relu: unary(
@@ -59,9 +53,8 @@ export const activationRules = {
     name: 'gelu',
     inputNames: ['x'],
     forward: (_c, [x]: [Tensor], o: GeluOptions | undefined) => ({ output: T.gelu(x, o ?? {}), saved: x }),
-    backward: (c, g, o) => [
-      T.mul(g, o?.approximate === 'tanh' ? geluTanhSlope(c.saved) : geluSlope(c.saved)),
-    ],
+    // dy * gelu'(x) in one pass (T.geluBackward: Phi(x) + x phi(x), or torch's tanh-form slope)
+    backward: (c, g, o) => [T.geluBackward(g, c.saved, o ?? {})],
   }),
   // the gradient passes where min <= x <= max (boundaries included, as torch)
   clamp: defineOp({
@@ -91,26 +84,6 @@ export const activationRules = {
 
 function saveY(y: Tensor): { output: Tensor; saved: Tensor } {
   return { output: y, saved: y };
-}
-
-/** d/dx [x Phi(x)] = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2, phi the normal pdf. */
-function geluSlope(x: Tensor): Tensor {
-  const cdf = T.mulInPlace(T.addInPlace(T.erf(T.mul(x, SQRT1_2)), 1), 0.5);
-  const pdf = T.mulInPlace(T.exp(T.mulInPlace(T.square(x), -0.5)), INV_SQRT_2PI);
-  return T.addInPlace(cdf, T.mulInPlace(pdf, x));
-}
-
-/**
- * With u = BETA (x + KAPPA x^3) and t = tanh(u):
- * d/dx [x (1 + t) / 2] = (1 + t) / 2 + x/2 (1 - t^2) BETA (1 + 3 KAPPA x^2)   (torch's formula)
- */
-function geluTanhSlope(x: Tensor): Tensor {
-  const x2 = T.square(x);
-  const t = T.tanh(T.mulInPlace(T.mul(x, T.addInPlace(T.mul(x2, KAPPA), 1)), BETA));
-  const left = T.mulInPlace(T.add(t, 1), 0.5);
-  const right = T.mulInPlace(T.mul(x, T.sub(1, T.square(t))), 0.5 * BETA);
-  T.mulInPlace(right, T.addInPlace(T.mul(x2, 3 * KAPPA), 1));
-  return T.addInPlace(left, right);
 }
 
 export function tanh(x: TensorOperand): Variable {

@@ -3,6 +3,7 @@ import { formatShape } from '../errors.js';
 import { normalizeAxes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { RowWalker } from './reduce-layout.js';
+import { rowSum } from './row-sum.js';
 
 /**
  * The one reduction engine behind sum/mean/variance/max/argmax/logsumexp.
@@ -164,8 +165,7 @@ function reduceRow(
     let s = acc[pa]!;
     switch (kind) {
       case SUM:
-        if (xs === 1) for (let j = 0; j < n; j++) s += xd[px + j]!;
-        else for (let j = 0, p = px; j < n; j++, p += xs) s += xd[p]!;
+        s += rowSum(xd, px, xs, n);
         break;
       // NaN propagates: !(v <= s) also catches a NaN v, and once s is NaN nothing can replace it
       case MAX:

@@ -51,9 +51,11 @@ function allocator(): BlockAllocator {
 
 /**
  * A zero-filled array of `length` elements in the wasm memory, or null when it is full. The
- * block is tracked like any wasm tensor's (tidy scope, dispose, finalizer).
+ * block is tracked like any wasm tensor's (tidy scope, dispose, finalizer). With zero = false a
+ * reused block keeps whatever its last owner wrote (allocateUninit's contract: the caller
+ * overwrites every element); a fresh block, above the high-water mark, is zero either way.
  */
-export function allocateWasm(dtype: DType, length: number): TypedArray | null {
+export function allocateWasm(dtype: DType, length: number, zero = true): TypedArray | null {
   const bytes = length * (dtype === 'float64' ? 8 : 4);
   const heap = allocator();
   const addr = heap.alloc(bytes);
@@ -61,7 +63,7 @@ export function allocateWasm(dtype: DType, length: number): TypedArray | null {
   const buffer = getWasmMemory().buffer;
   const data =
     dtype === 'float64' ? new Float64Array(buffer, addr, length) : new Float32Array(buffer, addr, length);
-  if (!heap.lastWasFresh) data.fill(0);
+  if (zero && !heap.lastWasFresh) data.fill(0);
   const block: Block = { addr, live: true, kept: false };
   owners.set(data, block);
   registry.register(data, block, block);
@@ -81,26 +83,31 @@ export function allocateScratch(bytes: number): number {
 export const wasmAllocator = {
   name: 'wasm',
   alloc(dtype: DType, length: number): TypedArray {
-    let reason: string | null = null;
-    try {
-      const data = allocateWasm(dtype, length);
-      if (data) return data;
-    } catch (error) {
-      reason = (error as Error).message; // the memory could not be reserved at all
-    }
-    const message =
-      reason ??
-      `the ${wasmConfig().memoryMiB} MiB wasm memory is full (${length} ${dtype} elements requested); ` +
-        'free tensors with tidy()/dispose(), or call configureWasm({ memoryMiB }) before first use';
-    if (wasmConfig().onFull === 'throw') throw new RangeError(`normkit: ${message}`);
-    if (heapFallbacks++ === 0) {
-      console.warn(
-        `normkit: ${message}. Allocating on the JS heap (JS kernels) until wasm tensors are freed.`,
-      );
-    }
-    return heapAllocator.alloc(dtype, length);
+    return allocateOrFallBack(dtype, length, true);
+  },
+  allocUninit(dtype: DType, length: number): TypedArray {
+    return allocateOrFallBack(dtype, length, false);
   },
 };
+
+function allocateOrFallBack(dtype: DType, length: number, zero: boolean): TypedArray {
+  let reason: string | null = null;
+  try {
+    const data = allocateWasm(dtype, length, zero);
+    if (data) return data;
+  } catch (error) {
+    reason = (error as Error).message; // the memory could not be reserved at all
+  }
+  const message =
+    reason ??
+    `the ${wasmConfig().memoryMiB} MiB wasm memory is full (${length} ${dtype} elements requested); ` +
+      'free tensors with tidy()/dispose(), or call configureWasm({ memoryMiB }) before first use';
+  if (wasmConfig().onFull === 'throw') throw new RangeError(`normkit: ${message}`);
+  if (heapFallbacks++ === 0) {
+    console.warn(`normkit: ${message}. Allocating on the JS heap (JS kernels) until wasm tensors are freed.`);
+  }
+  return heapAllocator.alloc(dtype, length);
+}
 
 function freeBlock(block: Block): void {
   block.live = false;
