@@ -2,7 +2,9 @@
 // Runs every package's tests through turbo and prints one plain closing line for CI:
 //   N passed, N failed, N skipped
 // Two passes: the default backend (WebAssembly SIMD where supported), then NORMKIT_BACKEND=js, the
-// JS kernels that are the fallback and the oracle the wasm kernels are checked against.
+// JS kernels that are the fallback and the oracle the wasm kernels are checked against. Both run
+// with NORMKIT_POISON_UNINIT=1: every allocateUninit() output is NaN-filled before its kernel writes
+// it, so a kernel that leaves an element unwritten fails its tests instead of reading as zero.
 // Each package's vitest writes test-results/vitest.json (see @normkit/test-utils/vitest). A package
 // with a test script whose report is missing (suite failed to load, or turbo skipped it because a
 // dependency failed) counts as one failure, so a broken package can never read as green.
@@ -14,8 +16,8 @@ const root = new URL('..', import.meta.url).pathname;
 const groups = ['packages', 'apps', 'tooling'];
 const extraArgs = process.argv.slice(2);
 const passes = [
-  { label: 'default backend', env: {} },
-  { label: 'NORMKIT_BACKEND=js', env: { NORMKIT_BACKEND: 'js' } },
+  { label: 'default backend', env: { NORMKIT_POISON_UNINIT: '1' } },
+  { label: 'NORMKIT_BACKEND=js', env: { NORMKIT_BACKEND: 'js', NORMKIT_POISON_UNINIT: '1' } },
 ];
 
 const testedPackages = [];

@@ -5,7 +5,7 @@ import { checkOut, expectDtype, expectTensor } from './internal/check.js';
 import { activationGradWasm, GradOp } from './internal/wasm/activation-wasm.js';
 import { erfcScalar } from './math.js';
 import { sameShape } from './shape.js';
-import { allocate } from './storage.js';
+import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 import type { GeluOptions } from './unary.js';
 import { dispose } from './wasm/storage.js';
@@ -81,7 +81,7 @@ function grad(name: string, op: GradOp, dy: Tensor, saved: Tensor, savedName: st
     dy = readable(dy, dst);
     saved = readable(saved, dst);
   }
-  const o = dst ?? new Tensor(allocate(dy.dtype, dy.size), dy.shape);
+  const o = dst ?? new Tensor(allocateUninit(dy.dtype, dy.size), dy.shape);
   if (dy.size === 0) return o;
   // strided operands are gathered once (contiguous() is the tensor itself when already contiguous)
   const g = dy.contiguous();

@@ -2,7 +2,7 @@ import type { DType, TypedArray } from './dtype.js';
 import { formatShape, ShapeError } from './errors.js';
 import { FLOAT32_BELOW_ONE, type RandomOptions, resolveGenerator } from './random.js';
 import { checkShape, sizeOf } from './shape.js';
-import { allocate } from './storage.js';
+import { allocate, allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 
 export interface CreateOptions {
@@ -41,7 +41,7 @@ export function tensor(values: TensorLike, shape?: readonly number[], options: C
       `${formatShape(target)} (${sizeOf(target)} elements)`,
     );
   }
-  const data = allocate(dtype, flat.length);
+  const data = allocateUninit(dtype, flat.length);
   if (isTyped) data.set(flat as TypedArray);
   else for (let i = 0; i < flat.length; i++) data[i] = flat[i]!;
   return new Tensor(data, target);

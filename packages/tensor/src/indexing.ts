@@ -1,7 +1,7 @@
 import { dtypeMismatch, formatShape, ShapeError } from './errors.js';
 import { copyView } from './internal/reduce-layout.js';
 import { contiguousStrides, normalizeAxis, sameShape, sizeOf } from './shape.js';
-import { allocate } from './storage.js';
+import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 
 export { gather, type Indices, indexAdd, indexSelect, scatterAdd } from './internal/indexing-gather.js';
@@ -33,7 +33,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   }
   const outShape = first.shape.slice();
   outShape[ax] = total;
-  const out = allocate(first.dtype, sizeOf(outShape));
+  const out = allocateUninit(first.dtype, sizeOf(outShape));
   const outStrides = contiguousStrides(outShape);
   let at = 0;
   for (const t of tensors) {

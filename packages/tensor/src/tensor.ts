@@ -2,7 +2,7 @@ import { type DType, dtypeOf, type TypedArray } from './dtype.js';
 import { formatShape, ShapeError } from './errors.js';
 import { coalesce, copyStrided } from './internal/strided.js';
 import { checkShape, contiguousStrides, normalizeAxis, sameShape, sizeOf } from './shape.js';
-import { allocate } from './storage.js';
+import { allocateUninit } from './storage.js';
 
 /** Nested number arrays as returned by `toArray()`; a 0-d tensor gives a plain number. */
 export type NestedArray = number | NestedArray[];
@@ -78,7 +78,7 @@ export class Tensor {
 
   /** A contiguous copy that shares nothing with this tensor. */
   clone(): Tensor {
-    const out = allocate(this.dtype, this.size);
+    const out = allocateUninit(this.dtype, this.size);
     copyStrided(this.data, this.offset, this.shape, this.strides, out, 0);
     return new Tensor(out, this.shape);
   }
@@ -142,7 +142,7 @@ export class Tensor {
   /** Same values in another dtype (a copy; returns this when the dtype already matches). */
   astype(dtype: DType): Tensor {
     if (dtype === this.dtype) return this;
-    const out = allocate(dtype, this.size);
+    const out = allocateUninit(dtype, this.size);
     copyStrided(this.data, this.offset, this.shape, this.strides, out, 0);
     return new Tensor(out, this.shape);
   }

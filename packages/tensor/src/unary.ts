@@ -5,7 +5,7 @@ import { copyStrided } from './internal/strided.js';
 import { ActOp, activationWasm } from './internal/wasm/activation-wasm.js';
 import { unaryWasm } from './internal/wasm/elementwise-wasm.js';
 import { erfScalar, geluScalar, geluTanhScalar, sigmoidScalar } from './math.js';
-import { allocate } from './storage.js';
+import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -76,7 +76,7 @@ function unary(name: string, op: UnOp, x: Tensor, out: Tensor | undefined, p0 = 
   expectTensor(name, 'x', x);
   const dst = out === undefined ? null : checkOut(name, out, x.shape, x.dtype);
   if (dst !== null) x = readable(x, dst);
-  const o = dst ?? new Tensor(allocate(x.dtype, x.size), x.shape);
+  const o = dst ?? new Tensor(allocateUninit(x.dtype, x.size), x.shape);
   if (x.size === 0) return o;
   if (x.isContiguous()) {
     unaryRow(op, x.size, x.data, x.offset, o.data, o.offset, p0, p1);

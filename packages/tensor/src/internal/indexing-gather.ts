@@ -1,6 +1,6 @@
 import { dtypeMismatch, formatShape, ShapeError } from '../errors.js';
 import { contiguousStrides, normalizeAxis, sameShape, sizeOf } from '../shape.js';
-import { allocate } from '../storage.js';
+import { allocateUninit } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { checkScalarAxes } from './reduce-kernels.js';
 import { isDenseBlock, offsetTable, RowWalker } from './reduce-layout.js';
@@ -24,7 +24,7 @@ export function indexSelect(x: Tensor, axis: number, indices: Indices): Tensor {
   const innerShape = x.shape.slice(ax + 1);
   const innerStrides = x.strides.slice(ax + 1);
   const inner = sizeOf(innerShape);
-  const out = allocate(x.dtype, sizeOf(outerShape) * idx.length * inner);
+  const out = allocateUninit(x.dtype, sizeOf(outerShape) * idx.length * inner);
   const outer = offsetTable(outerShape, x.strides.slice(0, ax), x.offset);
   // a dense inner block (a contiguous embedding row) is copied with set(); others via its offsets
   const dense = isDenseBlock(innerShape, innerStrides);
@@ -129,7 +129,7 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   const ax = normalizeAxis('gather', axis, x.ndim);
   checkIndexRank('gather', 'x', x, index);
   checkIndexFits('gather', 'x', x.shape, index.shape, ax);
-  const out = allocate(x.dtype, index.size);
+  const out = allocateUninit(x.dtype, index.size);
   const xStrides = x.strides.slice();
   xStrides[ax] = 0; // the index supplies this coordinate
   const w = new RowWalker(
