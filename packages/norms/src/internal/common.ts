@@ -1,4 +1,4 @@
-import { type DType, formatShape, ShapeError, sizeOf, type Tensor, zeros } from '@normkit/tensor';
+import { allocateUninit, type DType, formatShape, ShapeError, sizeOf, Tensor } from '@normkit/tensor';
 
 /**
  * Validation and buffer helpers shared by every norm family. Each kernel validates once at the
@@ -92,7 +92,11 @@ export function rowsOf(op: string, x: Tensor, normalizedShape: readonly number[]
   return { M: N === 0 ? 0 : x.size / N, N };
 }
 
-/** A provided output buffer (checked: contiguous, shape, dtype) or a fresh zeroed one. */
+/**
+ * A provided output buffer (checked: contiguous, shape, dtype) or a fresh one whose contents are
+ * unspecified: every kernel writes each element of its outputs (the `out` contract, which reuses
+ * buffers across steps, needs that anyway; the suites run with NORMKIT_POISON_UNINIT=1 to prove it).
+ */
 export function outputBuffer(
   op: string,
   arg: string,
@@ -100,7 +104,7 @@ export function outputBuffer(
   shape: readonly number[],
   dtype: DType,
 ): Tensor {
-  if (provided === undefined) return zeros(shape, { dtype });
+  if (provided === undefined) return new Tensor(allocateUninit(dtype, sizeOf(shape)), shape);
   if (
     provided.size !== sizeOf(shape) ||
     provided.shape.some((d, i) => d !== shape[i]) ||
