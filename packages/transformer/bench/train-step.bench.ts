@@ -3,7 +3,7 @@
 // 5) after 2 warm-up ones per backend. On a shared machine use 30 or more steps: the median of 5 moves
 // by 10-20% from run to run.
 // Run: node --conditions=@normkit/source --import tsx bench/train-step.bench.ts [memoryMiB] [case label prefix] [steps]
-// (memoryMiB 256 is the default size)
+// (memoryMiB: the wasm memory's size; empty for the library default, 1 GiB)
 import { AdamW } from '@normkit/nn';
 import { configureWasm, type Generator, randint, setBackend, wasmMemoryStats } from '@normkit/tensor';
 import { GPT, type GPTConfig } from '../src/gpt.js';
@@ -16,8 +16,8 @@ const cases: Case[] = [
   { label: 'quick L4 C32 T32 B8', config: cfg(4, 32, 4, 32), batch: 8 },
   // E1's quick config: 6 layers, C 64, T 32, B 16
   { label: 'E1 quick L6 C64 T32 B16', config: cfg(6, 64, 4, 32), batch: 16 },
-  // the issue's GPT matmul shapes: C 128 with B*T = 8192 tokens (T 32 keeps a step's activations
-  // inside the default 256 MiB wasm memory; T 128 would not: see the heap fallbacks column)
+  // the issue's GPT matmul shapes: C 128 with B*T = 8192 tokens (a step's high water is ~570 MiB:
+  // it needs the 1 GiB default; see the heap fallbacks column)
   { label: 'L2 C128 T32 B256', config: cfg(2, 128, 4, 32), batch: 256 },
 ];
 
@@ -55,7 +55,7 @@ function runner(backend: 'js' | 'wasm', c: Case): Runner {
   };
 }
 
-// a bigger wasm memory for the big case (before the first wasm allocation); default 256 MiB
+// an explicit wasm memory size (before the first wasm allocation); default 1 GiB
 if (process.argv[2]) configureWasm({ memoryMiB: Number(process.argv[2]) });
 const only = process.argv[3] ?? '';
 const steps = Number(process.argv[4] ?? 5);
