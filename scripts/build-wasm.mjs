@@ -15,6 +15,11 @@
 // and shares between all modules) and nothing else, and must have no data segments: a segment
 // would be copied into the shared memory at instantiation, over whatever tensor lives there.
 // Kernels therefore allocate nothing and use no strings (assertions are compiled out).
+// The import is of a shared memory of at most 65536 pages (4 GiB): a module links only a memory
+// of its declared kind, and @normkit/tensor's memory is shared (and grows) wherever the runtime
+// allows. Elsewhere tensor patches the import's limits flag to non-shared before compiling
+// (packages/tensor/src/internal/wasm/unshare.ts), which is valid only because kernels use no
+// atomic instructions: checked below.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,6 +30,11 @@ const root = resolve(new URL('..', import.meta.url).pathname);
 const FLAGS = [
   '--enable',
   'simd',
+  '--enable',
+  'threads',
+  '--sharedMemory',
+  '--maximumMemory',
+  '65536',
   '-O3',
   '--runtime',
   'stub',
@@ -131,6 +141,12 @@ function validate(binary, wat) {
   if (other.length || imports.length !== 1) {
     const list = imports.map((i) => `${i.module}.${i.name} (${i.kind})`).join(', ') || 'nothing';
     return `the module must import env.memory and nothing else, it imports ${list} (an allocation, a string or an abort call pulls in the runtime)`;
+  }
+  if (!/\(import "env" "memory" \(memory \$\d+ \d+ 65536 shared\)\)/.test(wat)) {
+    return 'the memory import must be shared with maximum 65536 pages (the --sharedMemory flags)';
+  }
+  if (/atomic\.|\.atomic/.test(wat)) {
+    return 'the module uses atomic instructions; the non-shared memory path (a patched import) cannot run it';
   }
   if (dataSegmentCount(binary) > 0) {
     return 'the module has data segments (constant arrays or strings); they would overwrite tensors in the shared memory';

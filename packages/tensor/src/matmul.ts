@@ -7,6 +7,7 @@ import { sameShape, sizeOf } from './shape.js';
 import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
 import { getBackend } from './wasm/backend.js';
+import { sameWasmMemory } from './wasm/memory.js';
 
 type Gemm = typeof gemm;
 
@@ -223,10 +224,10 @@ function checkOut(out: Tensor, shape: readonly number[], dtype: DType): void {
   }
 }
 
-/** Whether two arrays view overlapping bytes of one buffer (then out would clobber an input). */
+/** Whether two arrays view overlapping bytes of one memory (then out would clobber an input). */
 function sharesMemory(x: TypedArray, y: TypedArray): boolean {
   return (
-    x.buffer === y.buffer &&
+    sameWasmMemory(x.buffer, y.buffer) &&
     x.byteOffset < y.byteOffset + y.byteLength &&
     y.byteOffset < x.byteOffset + x.byteLength
   );

@@ -1,5 +1,6 @@
 import { itemSize } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
+import { sameWasmMemory } from '../wasm/memory.js';
 
 /**
  * Strides of a view (shape, strides) read as if broadcast to `outShape`: axes it lacks (on the
@@ -135,9 +136,12 @@ function byteSpan(t: Tensor): [number, number] {
   return [t.data.byteOffset + lo * size, t.data.byteOffset + hi * size + size - 1];
 }
 
-/** True when two non-empty views may share memory (same buffer, intersecting byte spans). */
+/**
+ * True when two non-empty views may share memory (same buffer, or two generations of the grown
+ * wasm memory, whose byte offsets are all addresses in it; and intersecting byte spans).
+ */
 export function mayOverlap(a: Tensor, b: Tensor): boolean {
-  if (a.data.buffer !== b.data.buffer || a.size === 0 || b.size === 0) return false;
+  if (!sameWasmMemory(a.data.buffer, b.data.buffer) || a.size === 0 || b.size === 0) return false;
   const [alo, ahi] = byteSpan(a);
   const [blo, bhi] = byteSpan(b);
   return alo <= bhi && blo <= ahi;
@@ -149,7 +153,7 @@ export function mayOverlap(a: Tensor, b: Tensor): boolean {
  * writing element by element is safe; any other overlap needs a copy of the input first.
  */
 export function sameElements(input: Tensor, dst: Tensor): boolean {
-  if (input.data.buffer !== dst.data.buffer) return false;
+  if (!sameWasmMemory(input.data.buffer, dst.data.buffer)) return false;
   const size = itemSize(input.dtype);
   if (input.data.byteOffset + input.offset * size !== dst.data.byteOffset + dst.offset * size) return false;
   const aligned = alignStrides(input.shape, input.strides, dst.shape);

@@ -1,12 +1,12 @@
 /**
- * The block allocator behind the wasm backend: hands out 16-byte-aligned byte ranges of one fixed
+ * The block allocator behind the wasm backend: hands out 16-byte-aligned byte ranges of one
  * region [base, end) of the WebAssembly memory. It knows nothing about typed arrays or tensors
  * (storage.ts wraps it), so its policy is tested on its own.
  *
  * Policy (segregated free lists, as tcmalloc/jemalloc size classes):
  * - a request is rounded up to its size class: multiples of 16 up to 256 bytes, then eight classes
  *   per power of two (288, 320, 352, ..., 512, 576, ...), so rounding wastes at most 12.5% (the
- *   memory is fixed, so waste matters more than in a malloc that can ask the OS for more);
+ *   memory is bounded, so waste matters more than in a malloc that can ask the OS for more);
  * - a freed block goes on the free list of its exact size; the next request of that class pops it.
  *   A training loop allocates the same shapes every step, so after the first step every request is
  *   a free-list pop and the high-water mark stops moving;
@@ -15,7 +15,8 @@
  * - when the top reaches the end, the free blocks are coalesced once (sorted by address, adjacent
  *   ones merged, a free run at the top lowers the top), then the smallest free block that fits is
  *   split; as a last resort the request is retried unrounded (16-byte aligned). Only if that fails
- *   too does `alloc` return -1 (the caller falls back to the JS heap).
+ *   too does `alloc` return -1: the caller grows the memory and `extend`s the region (a shared
+ *   memory, storage.ts), or falls back to the JS heap.
  * Costs: O(1) for pop, bump and free; coalescing is O(F log F) in the F free blocks and runs only
  * when the region is full and something was freed since the last time.
  */
@@ -41,15 +42,32 @@ export class BlockAllocator {
   /** Whether the last block `alloc` returned lies above the old high-water mark (still zero). */
   lastWasFresh = false;
 
+  /** End of the region (exclusive); moves up when the memory grows. */
+  private limit: number;
+
   constructor(
     readonly base: number,
-    readonly end: number,
+    end: number,
   ) {
     if (base % ALIGN !== 0 || end < base) {
       throw new RangeError(`BlockAllocator: bad region [${base}, ${end})`);
     }
+    this.limit = end;
     this.top = base;
     this.highWater = base;
+  }
+
+  get end(): number {
+    return this.limit;
+  }
+
+  /**
+   * Move the end of the region up to `end` (the memory grew): the bytes gained are fresh (zero)
+   * and lie above the top, so the next bump allocations take them.
+   */
+  extend(end: number): void {
+    if (!(end >= this.limit)) throw new RangeError(`BlockAllocator: cannot shrink ${this.limit} to ${end}`);
+    this.limit = end;
   }
 
   /** Address of a block of at least `bytes`, or -1 when the region cannot hold it. */
@@ -125,7 +143,7 @@ export class BlockAllocator {
   }
 
   private bump(size: number): number {
-    if (this.top + size > this.end) return -1;
+    if (this.top + size > this.limit) return -1;
     const addr = this.top;
     this.lastWasFresh = addr >= this.highWater;
     this.top += size;

@@ -1,6 +1,15 @@
 export { type Backend, getBackend, setBackend } from './backend.js';
 export { instantiateWasm } from './instantiate.js';
-export { configureWasm, getWasmMemory, type WasmConfig, wasmByteOffset, wasmSupported } from './memory.js';
+export {
+  configureWasm,
+  getWasmMemory,
+  isWasmBuffer,
+  isWasmMemoryShared,
+  sharedMemorySupported,
+  type WasmConfig,
+  wasmByteOffset,
+  wasmSupported,
+} from './memory.js';
 export {
   allocateWasm,
   dispose,

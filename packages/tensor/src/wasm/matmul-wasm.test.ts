@@ -4,7 +4,7 @@ import { randn, zeros } from '../create.js';
 import { matmul } from '../matmul.js';
 import type { Tensor } from '../tensor.js';
 import { setBackend } from './backend.js';
-import { getWasmMemory } from './memory.js';
+import { isWasmBuffer } from './memory.js';
 import { dispose, wasmMemoryStats } from './storage.js';
 
 // The dispatch rules of the wasm matmul (the numerics under both backends are in matmul.test.ts).
@@ -33,7 +33,7 @@ function reference(a: Tensor, b: Tensor): { f64: Float64Array; f32: Float32Array
   return { f64, f32 };
 }
 
-const inWasm = (t: Tensor) => t.data.buffer === getWasmMemory().buffer;
+const inWasm = (t: Tensor) => isWasmBuffer(t.data.buffer);
 
 afterEach(() => setBackend('js'));
 

@@ -6,20 +6,27 @@ import { setBackend } from './backend.js';
 import { configureWasm, getWasmMemory, RESERVED_BYTES, wasmByteOffset } from './memory.js';
 import { allocateWasm, dispose, wasmMemoryStats } from './storage.js';
 
-// This file owns its worker's wasm memory: 4 MiB, so it fills up quickly.
+// This file owns its worker's wasm memory: 4 MiB and no more (maxMemoryMiB), so it fills up quickly
+// whether it is shared (then it cannot grow past its maximum) or not.
 describe('a full wasm memory', () => {
   it('configureWasm validates its options', () => {
     expect(() => configureWasm({ memoryMiB: 0 })).toThrow(
       'configureWasm: memoryMiB must be an integer in [1, 4096], got 0',
     );
     expect(() => configureWasm({ memoryMiB: 1.5 })).toThrow(RangeError);
+    expect(() => configureWasm({ maxMemoryMiB: 8192 })).toThrow(
+      'configureWasm: maxMemoryMiB must be an integer in [1, 4096], got 8192',
+    );
+    expect(() => configureWasm({ shared: 'yes' as unknown as boolean })).toThrow(
+      'configureWasm: shared must be a boolean, got yes',
+    );
     expect(() => configureWasm({ onFull: 'grow' as 'heap' })).toThrow(
       "configureWasm: onFull must be 'heap' or 'throw', got grow",
     );
   });
 
   it('falls back to the JS heap (warning once), and is reused once tensors are freed', () => {
-    configureWasm({ memoryMiB: 4 });
+    configureWasm({ memoryMiB: 4, maxMemoryMiB: 4 });
     setBackend('wasm');
     expect(getWasmMemory().buffer.byteLength).toBe(4 * 1024 * 1024);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -35,6 +42,7 @@ describe('a full wasm memory', () => {
       /^normkit: the 4 MiB wasm memory is full \(10 float32 elements requested\)/,
     );
     expect(wasmMemoryStats().heapFallbacks).toBe(2);
+    expect(wasmMemoryStats().grows).toBe(0);
     dispose(big);
     expect(wasmByteOffset(zeros([10]))).toBe(RESERVED_BYTES);
     warn.mockRestore();
@@ -79,8 +87,11 @@ describe('a full wasm memory', () => {
       /^normkit: the 4 MiB wasm memory is full \(1048576 float32 elements requested\)/,
     );
     expect(() => configureWasm({ memoryMiB: 2 })).toThrow(
-      'configureWasm: the wasm memory already exists with 4 MiB and never grows (growing would detach ' +
-        'every tensor in it); call configureWasm({ memoryMiB: 2 }) before the first wasm allocation',
+      'configureWasm: the wasm memory already exists with memoryMiB 4; call configureWasm({ memoryMiB: 2 }) ' +
+        'before the first wasm allocation',
+    );
+    expect(() => configureWasm({ maxMemoryMiB: 8 })).toThrow(
+      'configureWasm: the wasm memory already exists with maxMemoryMiB 4; call configureWasm({ maxMemoryMiB: 8 })',
     );
     configureWasm({ memoryMiB: 4, onFull: 'heap' }); // the same size is fine
     setBackend('js');

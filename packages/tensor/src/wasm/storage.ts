@@ -1,8 +1,16 @@
 import type { DType, TypedArray } from '../dtype.js';
 import { heapAllocator } from '../storage.js';
 import { Tensor } from '../tensor.js';
-import { BlockAllocator } from './block-allocator.js';
-import { getWasmMemory, RESERVED_BYTES, wasmConfig } from './memory.js';
+import { BlockAllocator, sizeClass } from './block-allocator.js';
+import {
+  currentWasmBuffer,
+  getWasmMemory,
+  growWasmMemory,
+  isWasmBuffer,
+  RESERVED_BYTES,
+  wasmConfig,
+  wasmGrowth,
+} from './memory.js';
 
 /**
  * Tensor storage in the wasm memory, and when it is freed.
@@ -20,9 +28,10 @@ import { getWasmMemory, RESERVED_BYTES, wasmConfig } from './memory.js';
  *   afterwards (as tf.dispose).
  * - a FinalizationRegistry on the data array: the backstop for anything else, once the garbage
  *   collector has proven no view can reach it. Its callbacks run only when the event loop turns,
- *   so a synchronous loop without tidy fills the memory; allocations then go to the JS heap
- *   (warned once) until the finalizers have run. Until then each such block also costs a little
- *   JS heap (its record and registry cell); tidy and dispose unregister theirs at once.
+ *   so a synchronous loop without tidy fills the memory (a shared memory grows, up to its
+ *   maximum); allocations then go to the JS heap (warned once) until the finalizers have run.
+ *   Until then each such block also costs a little JS heap (its record and registry cell); tidy
+ *   and dispose unregister theirs at once.
  * Tensors referenced only from closures (an autograd graph's saved tensors) are invisible to the
  * tidy walk: run backward inside the same tidy that ran the forward pass.
  */
@@ -50,6 +59,22 @@ function allocator(): BlockAllocator {
 }
 
 /**
+ * A block of `bytes` (its address), growing a shared memory when the region is full; -1 when it
+ * cannot grow. The growth asks for room for a whole size class above the current end, so the
+ * retried bump allocation fits whatever the top is; the memory grows by at least that (memory.ts).
+ * This is the only place the memory grows: at allocation time, never while a kernel runs.
+ */
+function allocBytes(bytes: number): number {
+  const heap = allocator();
+  let addr = heap.alloc(bytes);
+  if (addr < 0 && growWasmMemory(heap.end + sizeClass(bytes))) {
+    heap.extend(getWasmMemory().buffer.byteLength);
+    addr = heap.alloc(bytes);
+  }
+  return addr;
+}
+
+/**
  * A zero-filled array of `length` elements in the wasm memory, or null when it is full. The
  * block is tracked like any wasm tensor's (tidy scope, dispose, finalizer). With zero = false a
  * reused block keeps whatever its last owner wrote (allocateUninit's contract: the caller
@@ -57,10 +82,10 @@ function allocator(): BlockAllocator {
  */
 export function allocateWasm(dtype: DType, length: number, zero = true): TypedArray | null {
   const bytes = length * (dtype === 'float64' ? 8 : 4);
-  const heap = allocator();
-  const addr = heap.alloc(bytes);
+  const addr = allocBytes(bytes);
   if (addr < 0) return null;
-  const buffer = getWasmMemory().buffer;
+  const heap = allocator();
+  const buffer = currentWasmBuffer();
   const data =
     dtype === 'float64' ? new Float64Array(buffer, addr, length) : new Float32Array(buffer, addr, length);
   if (zero && !heap.lastWasFresh) data.fill(0);
@@ -76,7 +101,7 @@ export function allocateWasm(dtype: DType, length: number, zero = true): TypedAr
  * Returns its byte address, or -1 when the memory is full.
  */
 export function allocateScratch(bytes: number): number {
-  return allocator().alloc(bytes);
+  return allocBytes(bytes);
 }
 
 /** The Allocator the wasm backend installs (storage.ts): wasm views, the heap when full. */
@@ -99,14 +124,27 @@ function allocateOrFallBack(dtype: DType, length: number, zero: boolean): TypedA
     reason = (error as Error).message; // the memory could not be reserved at all
   }
   const message =
-    reason ??
-    `the ${wasmConfig().memoryMiB} MiB wasm memory is full (${length} ${dtype} elements requested); ` +
-      'free tensors with tidy()/dispose(), or call configureWasm({ memoryMiB }) before first use';
+    reason ?? `${fullMessage()} (${fullDetail()}${length} ${dtype} elements requested); ${FULL_HINT}`;
   if (wasmConfig().onFull === 'throw') throw new RangeError(`normkit: ${message}`);
   if (heapFallbacks++ === 0) {
     console.warn(`normkit: ${message}. Allocating on the JS heap (JS kernels) until wasm tensors are freed.`);
   }
   return heapAllocator.alloc(dtype, length);
+}
+
+const FULL_HINT =
+  'free tensors with tidy()/dispose(), or call configureWasm({ memoryMiB, maxMemoryMiB }) before first use';
+
+function fullMessage(): string {
+  const capacity = getWasmMemory().buffer.byteLength / 2 ** 20;
+  return capacity < wasmConfig().maxMemoryMiB
+    ? `the ${capacity} MiB wasm memory is full and cannot grow to hold it`
+    : `the ${capacity} MiB wasm memory is full`;
+}
+
+function fullDetail(): string {
+  const { memoryMiB, maxMemoryMiB } = wasmConfig();
+  return maxMemoryMiB > memoryMiB ? `maximum ${maxMemoryMiB} MiB; ` : '';
 }
 
 function freeBlock(block: Block): void {
@@ -144,7 +182,7 @@ export function tidy<T>(fn: () => T): T {
   const reached = new Set<ArrayBufferView>();
   collect(result, reached, new Set());
   // views that are not a block's own data array (subarrays, DataViews of the wasm memory)
-  const foreign = [...reached].filter((v) => !owners.has(v as TypedArray) && v.buffer === blocksBuffer());
+  const foreign = [...reached].filter((v) => !owners.has(v as TypedArray) && isWasmBuffer(v.buffer));
   const keepers = scope.filter(
     (data) => reached.has(data) || (foreign.length > 0 && overlaps(data, foreign)),
   );
@@ -166,10 +204,6 @@ function overlaps(data: TypedArray, views: readonly ArrayBufferView[]): boolean 
   const start = data.byteOffset;
   const end = start + data.byteLength;
   return views.some((v) => v.byteOffset < end && start < v.byteOffset + v.byteLength);
-}
-
-function blocksBuffer(): ArrayBufferLike | null {
-  return blocks === null ? null : getWasmMemory().buffer;
 }
 
 /** Every typed array or DataView reachable from value (cycles and shared objects visited once). */
@@ -228,6 +262,8 @@ export interface WasmMemoryStats {
   highWaterBytes: number;
   /** Allocations that found the memory full and went to the JS heap. */
   heapFallbacks: number;
+  /** Times the (shared) memory grew; a warmed-up loop that frees its tensors grows it no more. */
+  grows: number;
 }
 
 export function wasmMemoryStats(): WasmMemoryStats {
@@ -239,5 +275,6 @@ export function wasmMemoryStats(): WasmMemoryStats {
     freeBytes: s?.freeBytes ?? 0,
     highWaterBytes: s?.highWaterBytes ?? 0,
     heapFallbacks,
+    grows: wasmGrowth().grows,
   };
 }

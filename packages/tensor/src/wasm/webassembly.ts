@@ -4,14 +4,15 @@
  * global is typed here and read through globalThis.
  */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  /** ArrayBuffer, or SharedArrayBuffer for a shared memory (a new object after each grow). */
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(deltaPages: number): number;
 }
 
 export type WasmExports = Record<string, unknown>;
 
 interface WebAssemblyApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
   Instance: new (
     module: object,

@@ -2,8 +2,8 @@ import {
   allocateWasm,
   dispose,
   getBackend,
-  getWasmMemory,
   instantiateWasm,
+  isWasmBuffer,
   keep,
   Tensor,
   type TypedArray,
@@ -23,12 +23,14 @@ import {
 /** Whether the wasm kernels may run on these arrays (null entries are absent operands). */
 export function wasmEligible(arrays: readonly (TypedArray | null)[]): boolean {
   if (getBackend() !== 'wasm') return false;
-  const buffer = getWasmMemory().buffer;
-  for (const a of arrays) if (a !== null && a.buffer !== buffer) return false;
+  for (const a of arrays) if (a !== null && !isWasmBuffer(a.buffer)) return false;
   return true;
 }
 
-/** Byte address of a view of the wasm memory (0 for an absent operand; address 0 is never a tensor). */
+/**
+ * Byte address of a view of the wasm memory (0 for an absent operand; address 0 is never a
+ * tensor): its byteOffset, whichever generation of a grown shared memory's buffer it views.
+ */
 export function addr(a: TypedArray | null): number {
   return a === null ? 0 : a.byteOffset;
 }

@@ -1,7 +1,7 @@
 import {
   type DType,
   dispose,
-  getWasmMemory,
+  isWasmBuffer,
   randn,
   setBackend,
   Tensor,
@@ -32,7 +32,7 @@ afterEach(() => setBackend('js'));
 const KERNELS = ['rowsForward', 'rowsBackward', 'groupForward', 'batchForward', 'channelBackward'];
 /** Calls of every wasm kernel so far (a module's counters appear when it is first instantiated). */
 const calls = (): Record<string, number> => Object.fromEntries(KERNELS.map((k) => [k, wasmCalls[k] ?? 0]));
-const inWasm = (t: Tensor) => t.data.buffer === getWasmMemory().buffer;
+const inWasm = (t: Tensor) => isWasmBuffer(t.data.buffer);
 const ULP32 = 2 ** -23;
 
 describe('wasm LayerNorm statistics against exact integer arithmetic', () => {

@@ -1,7 +1,7 @@
 import type { TypedArray } from '../../dtype.js';
 import { getBackend } from '../../wasm/backend.js';
 import { instantiateWasm } from '../../wasm/instantiate.js';
-import { existingWasmMemory } from '../../wasm/memory.js';
+import { isWasmBuffer } from '../../wasm/memory.js';
 import { wasmBase64 } from './activation.wasm.generated.js';
 
 /**
@@ -47,11 +47,9 @@ function module(): ActivationExports {
   return kernels;
 }
 
-/** The wasm memory's buffer when the kernels may write float32 output o there, else null. */
-function wasmBuffer(o: TypedArray, n: number): ArrayBufferLike | null {
-  if (n < WASM_MIN || !(o instanceof Float32Array) || getBackend() !== 'wasm') return null;
-  const memory = existingWasmMemory();
-  return memory !== null && o.buffer === memory.buffer ? memory.buffer : null;
+/** Whether the kernels may write n float32 elements of output o (a view of the wasm memory). */
+function wasmOutput(o: TypedArray, n: number): boolean {
+  return n >= WASM_MIN && o instanceof Float32Array && getBackend() === 'wasm' && isWasmBuffer(o.buffer);
 }
 
 /** o[io + j] = f(x[ix + j]) for j < n. */
@@ -63,8 +61,7 @@ export function activationWasm(
   o: TypedArray,
   io: number,
 ): boolean {
-  const buffer = wasmBuffer(o, n);
-  if (buffer === null || x.buffer !== buffer) return false;
+  if (!wasmOutput(o, n) || !isWasmBuffer(x.buffer)) return false;
   activationWasmCalls.forward++;
   module().activation(op, x.byteOffset + 4 * ix, o.byteOffset + 4 * io, n);
   return true;
@@ -81,8 +78,7 @@ export function activationGradWasm(
   o: TypedArray,
   io: number,
 ): boolean {
-  const buffer = wasmBuffer(o, n);
-  if (buffer === null || g.buffer !== buffer || v.buffer !== buffer) return false;
+  if (!wasmOutput(o, n) || !isWasmBuffer(g.buffer) || !isWasmBuffer(v.buffer)) return false;
   activationWasmCalls.grad++;
   module().activationGrad(op, g.byteOffset + 4 * ig, v.byteOffset + 4 * iv, o.byteOffset + 4 * io, n);
   return true;

@@ -1,7 +1,7 @@
 import type { TypedArray } from '../../dtype.js';
 import { getBackend } from '../../wasm/backend.js';
 import { instantiateWasm } from '../../wasm/instantiate.js';
-import { existingWasmMemory } from '../../wasm/memory.js';
+import { isWasmBuffer } from '../../wasm/memory.js';
 import { wasmBase64 as binaryBase64 } from './elementwise.wasm.generated.js';
 import { wasmBase64 as unaryBase64 } from './unary.wasm.generated.js';
 
@@ -50,13 +50,11 @@ const UNARY_OPS = new Uint8Array(32);
 for (const op of [0, 1, 3, 4, 5, 9, 10, 15, 20]) UNARY_OPS[op] = 1;
 
 /**
- * The wasm memory's buffer when the wasm kernels may run on float32 output o, else null. Callers
- * compare their inputs' buffers with it; inputs share o's dtype (every public op checks that).
+ * Whether the wasm kernels may run on float32 output o. Callers check their inputs with
+ * isWasmBuffer too; inputs share o's dtype (every public op checks that).
  */
-function wasmBuffer(o: TypedArray): ArrayBufferLike | null {
-  if (!(o instanceof Float32Array) || getBackend() !== 'wasm') return null;
-  const memory = existingWasmMemory();
-  return memory !== null && o.buffer === memory.buffer ? memory.buffer : null;
+function wasmOutput(o: TypedArray): boolean {
+  return o instanceof Float32Array && getBackend() === 'wasm' && isWasmBuffer(o.buffer);
 }
 
 /** o[io + j] = a[ia + j] op b[ib + j] for j < n (all contiguous); p is Axpy's factor. */
@@ -72,8 +70,7 @@ export function binaryWasm(
   p: number,
 ): boolean {
   if (n < WASM_MIN || BINARY_OPS[op] !== 1) return false;
-  const buffer = wasmBuffer(o);
-  if (buffer === null || a.buffer !== buffer || b.buffer !== buffer) return false;
+  if (!wasmOutput(o) || !isWasmBuffer(a.buffer) || !isWasmBuffer(b.buffer)) return false;
   elementwiseWasmCalls.binary++;
   bin().binary(op, a.byteOffset + 4 * ia, b.byteOffset + 4 * ib, o.byteOffset + 4 * io, n, p);
   return true;
@@ -91,8 +88,7 @@ export function scalarWasm(
   p: number,
 ): boolean {
   if (n < WASM_MIN || BINARY_OPS[op] !== 1) return false;
-  const buffer = wasmBuffer(o);
-  if (buffer === null || a.buffer !== buffer) return false;
+  if (!wasmOutput(o) || !isWasmBuffer(a.buffer)) return false;
   elementwiseWasmCalls.scalar++;
   bin().binaryScalar(op, a.byteOffset + 4 * ia, s, o.byteOffset + 4 * io, n, p);
   return true;
@@ -115,8 +111,7 @@ export function broadcastWasm(
   io: number,
 ): boolean {
   if (rows * n < WASM_MIN || op === 13 || BINARY_OPS[op] !== 1) return false;
-  const buffer = wasmBuffer(o);
-  if (buffer === null || a.buffer !== buffer || b.buffer !== buffer) return false;
+  if (!wasmOutput(o) || !isWasmBuffer(a.buffer) || !isWasmBuffer(b.buffer)) return false;
   elementwiseWasmCalls.broadcast++;
   const pa = a.byteOffset + 4 * ia;
   bin().binaryBroadcast(op, pa, b.byteOffset + 4 * ib, o.byteOffset + 4 * io, rows, n, cols ? 1 : 0);
@@ -135,8 +130,7 @@ export function unaryWasm(
   p1: number,
 ): boolean {
   if (n < WASM_MIN || UNARY_OPS[op] !== 1) return false;
-  const buffer = wasmBuffer(o);
-  if (buffer === null || x.buffer !== buffer) return false;
+  if (!wasmOutput(o) || !isWasmBuffer(x.buffer)) return false;
   elementwiseWasmCalls.unary++;
   unaryModule().unary(op, x.byteOffset + 4 * ix, o.byteOffset + 4 * io, n, p0, p1);
   return true;

@@ -1,6 +1,6 @@
 import type { TypedArray } from '../../dtype.js';
 import { instantiateWasm } from '../../wasm/instantiate.js';
-import { existingWasmMemory, getWasmMemory } from '../../wasm/memory.js';
+import { currentWasmBuffer, isWasmBuffer } from '../../wasm/memory.js';
 import { allocateScratch } from '../../wasm/storage.js';
 import { wasmBase64 } from './gemm.wasm.generated.js';
 
@@ -54,7 +54,10 @@ interface Scratch {
   ap: number;
   bp: number;
   tile: number;
-  /** Float32 views of the memory for JS-side packing (the buffer never changes: memory.ts). */
+  /**
+   * A float32 view of the memory for JS-side packing, made when the scratch was allocated: it
+   * covers the scratch, and a grown shared memory leaves it valid (memory.ts).
+   */
   f32: Float32Array;
 }
 
@@ -70,14 +73,13 @@ function setup(): Scratch | null {
   if (base < 0) return null;
   const wasm = instantiateWasm<GemmExports & Record<string, unknown>>(wasmBase64);
   const bp = base + 4 * MC * KC;
-  scratch = { wasm, ap: base, bp, tile: bp + 4 * KC * NC, f32: new Float32Array(getWasmMemory().buffer) };
+  scratch = { wasm, ap: base, bp, tile: bp + 4 * KC * NC, f32: new Float32Array(currentWasmBuffer()) };
   return scratch;
 }
 
 /** Byte address of data[off] when data is a view of the wasm memory, else -1. */
 function addressOf(data: TypedArray, off: number): number {
-  const memory = existingWasmMemory();
-  return memory !== null && data.buffer === memory.buffer ? data.byteOffset + off * 4 : -1;
+  return isWasmBuffer(data.buffer) ? data.byteOffset + off * 4 : -1;
 }
 
 /** Whether c (the output) lives in the wasm memory, i.e. whether gemmWasm can run. */

@@ -2,7 +2,7 @@ import { allocateUninit } from '../../storage.js';
 import { Tensor } from '../../tensor.js';
 import { getBackend } from '../../wasm/backend.js';
 import { instantiateWasm } from '../../wasm/instantiate.js';
-import { existingWasmMemory } from '../../wasm/memory.js';
+import { isWasmBuffer } from '../../wasm/memory.js';
 import type { ReducePlan } from '../reduce-kernels.js';
 import { wasmBase64 } from './reduce.wasm.generated.js';
 
@@ -32,12 +32,11 @@ let kernels: ReduceExports | null = null;
  */
 export function sumWasm(x: Tensor, plan: ReducePlan, divisor: number): Tensor | null {
   if (x.dtype !== 'float32' || x.size < WASM_MIN || getBackend() !== 'wasm') return null;
-  const memory = existingWasmMemory();
-  if (memory === null || x.data.buffer !== memory.buffer || !x.isContiguous()) return null;
+  if (!isWasmBuffer(x.data.buffer) || !x.isContiguous()) return null;
   const layout = splitAxes(x.shape, plan.reduced);
   if (layout === 0) return null;
   const out = allocateUninit('float32', plan.outSize);
-  if (out.buffer !== memory.buffer) return null; // the memory is full: JS kernel, heap output
+  if (!isWasmBuffer(out.buffer)) return null; // the memory is full: JS kernel, heap output
   kernels ??= instantiateWasm<ReduceExports & Record<string, unknown>>(wasmBase64);
   const px = x.data.byteOffset + 4 * x.offset;
   if (layout === ROWS) {

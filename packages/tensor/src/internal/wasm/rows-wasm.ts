@@ -1,7 +1,7 @@
 import type { TypedArray } from '../../dtype.js';
 import { getBackend } from '../../wasm/backend.js';
 import { instantiateWasm } from '../../wasm/instantiate.js';
-import { existingWasmMemory } from '../../wasm/memory.js';
+import { isWasmBuffer } from '../../wasm/memory.js';
 import { allocateScratch } from '../../wasm/storage.js';
 import { wasmBase64 } from './rows.wasm.generated.js';
 
@@ -28,8 +28,7 @@ export function softmaxWasm(x: TypedArray, ix: number, o: TypedArray, rows: numb
   if (n > ROW_MAX || rows * n < WASM_MIN || !(o instanceof Float32Array) || getBackend() !== 'wasm') {
     return false;
   }
-  const memory = existingWasmMemory();
-  if (memory === null || o.buffer !== memory.buffer || x.buffer !== memory.buffer) return false;
+  if (!isWasmBuffer(o.buffer) || !isWasmBuffer(x.buffer)) return false;
   if (scratch < 0) {
     scratch = allocateScratch(8 * ROW_MAX);
     if (scratch < 0) return false; // memory full: JS now, try again next call

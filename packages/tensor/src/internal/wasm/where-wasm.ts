@@ -1,7 +1,7 @@
 import type { TypedArray } from '../../dtype.js';
 import { getBackend } from '../../wasm/backend.js';
 import { instantiateWasm } from '../../wasm/instantiate.js';
-import { existingWasmMemory } from '../../wasm/memory.js';
+import { isWasmBuffer } from '../../wasm/memory.js';
 import { wasmBase64 } from './where.wasm.generated.js';
 
 /**
@@ -35,9 +35,8 @@ let kernels: WhereExports | null = null;
 /** The kernel's exports when rows of n elements of these arrays can run in wasm, else null. */
 export function whereWasmReady(n: number, o: TypedArray, arrays: readonly TypedArray[]): WhereExports | null {
   if (n < WASM_MIN || !(o instanceof Float32Array) || getBackend() !== 'wasm') return null;
-  const memory = existingWasmMemory();
-  if (memory === null || o.buffer !== memory.buffer) return null;
-  for (const x of arrays) if (x.buffer !== memory.buffer) return null;
+  if (!isWasmBuffer(o.buffer)) return null;
+  for (const x of arrays) if (!isWasmBuffer(x.buffer)) return null;
   kernels ??= instantiateWasm<WhereExports & Record<string, unknown>>(wasmBase64);
   return kernels;
 }
