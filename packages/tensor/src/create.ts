@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from './dtype.js';
 import { formatShape, ShapeError } from './errors.js';
+import { fillData } from './internal/wasm/memops-wasm.js';
 import { FLOAT32_BELOW_ONE, type RandomOptions, resolveGenerator } from './random.js';
 import { checkShape, sizeOf } from './shape.js';
 import { allocate, allocateUninit } from './storage.js';
@@ -85,7 +86,7 @@ function flattenNested(values: readonly TensorLike[], shape: readonly number[]):
 export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
   checkShape('full', 'shape', shape);
   const data = allocate(options.dtype ?? 'float32', sizeOf(shape));
-  if (value !== 0) data.fill(value);
+  if (value !== 0) fillData(data, value);
   return new Tensor(data, shape);
 }
 

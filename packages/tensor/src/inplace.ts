@@ -17,6 +17,7 @@ import {
   expectTensor,
   toDtype,
 } from './internal/check.js';
+import { copyData } from './internal/wasm/memops-wasm.js';
 import { sameShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -62,7 +63,8 @@ function update(
   if (n === 0) return target;
   src = readable(src, target);
   if (sameShape(src.shape, target.shape) && target.isContiguous() && src.isContiguous()) {
-    if (op === BinOp.Copy) target.data.set(src.data.subarray(src.offset, src.offset + n), target.offset);
+    if (op === BinOp.Copy)
+      copyData(target.data, src.data.subarray(src.offset, src.offset + n), target.offset);
     else contigRow(op, n, target.data, target.offset, src.data, src.offset, target.data, target.offset, p);
   } else if (op === BinOp.Copy || !broadcastFast(op, target, src, target)) {
     binaryLoop(op, target, src, target, p, 2);

@@ -3,6 +3,7 @@ import { dtypeMismatch, formatShape, ShapeError } from './errors.js';
 import { gemm } from './internal/gemm.js';
 import { coalesce } from './internal/strided.js';
 import { gemmWasm, inWasmMemory } from './internal/wasm/gemm-wasm.js';
+import { copyData, fillData } from './internal/wasm/memops-wasm.js';
 import { sameShape, sizeOf } from './shape.js';
 import { allocateUninit } from './storage.js';
 import { Tensor } from './tensor.js';
@@ -103,7 +104,7 @@ export function matmul(a: Tensor, b: Tensor, out?: Tensor): Tensor {
     checkOut(out, shape, a.dtype);
     if (sharesMemory(out.data, a.data) || sharesMemory(out.data, b.data)) {
       const tmp = matmul(a, b);
-      out.data.set(tmp.data.subarray(0, tmp.size), out.offset);
+      copyData(out.data, tmp.data.subarray(0, tmp.size), out.offset);
       return out;
     }
   }
@@ -111,7 +112,7 @@ export function matmul(a: Tensor, b: Tensor, out?: Tensor): Tensor {
   const size = sizeOf(shape);
   if (size === 0) return result;
   if (k === 0) {
-    c.fill(0, result.offset, result.offset + size);
+    fillData(c, 0, result.offset, result.offset + size);
     return result;
   }
   const kernel = a.dtype === 'float32' && getBackend() === 'wasm' && inWasmMemory(c) ? gemmF32Wasm : gemm;

@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
+import { fillData } from './internal/wasm/memops-wasm.js';
 
 /**
  * The storage boundary: every tensor buffer normkit creates comes from `allocate`. By default that
@@ -56,7 +57,7 @@ export function allocateUninit(dtype: DType, length: number): TypedArray {
     throw new RangeError(`allocateUninit: length must be a non-negative integer, got ${length}`);
   }
   const data = current.allocUninit ? current.allocUninit(dtype, length) : current.alloc(dtype, length);
-  if (poison) data.fill(Number.NaN);
+  if (poison) fillData(data, Number.NaN);
   return data;
 }
 

@@ -4,6 +4,7 @@ import { allocateUninit } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { checkScalarAxes } from './reduce-kernels.js';
 import { isDenseBlock, offsetTable, RowWalker } from './reduce-layout.js';
+import { copyData } from './wasm/memops-wasm.js';
 
 /**
  * Integer positions along one axis: a tensor (any float dtype, any shape), an Int32Array or a
@@ -36,7 +37,7 @@ export function indexSelect(x: Tensor, axis: number, indices: Indices): Tensor {
     for (let k = 0; k < idx.length; k++) {
       const base = outer[o]! + idx[k]! * as;
       if (innerOff !== null) for (let j = 0; j < inner; j++) out[q + j] = xd[base + innerOff[j]!]!;
-      else if (inner >= 64) out.set(xd.subarray(base, base + inner), q);
+      else if (inner >= 64) copyData(out, xd.subarray(base, base + inner), q);
       else for (let j = 0; j < inner; j++) out[q + j] = xd[base + j]!;
       q += inner;
     }

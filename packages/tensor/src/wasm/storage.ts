@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from '../dtype.js';
+import { fillData } from '../internal/wasm/memops-wasm.js';
 import { heapAllocator } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { BlockAllocator, sizeClass } from './block-allocator.js';
@@ -88,7 +89,7 @@ export function allocateWasm(dtype: DType, length: number, zero = true): TypedAr
   const buffer = currentWasmBuffer();
   const data =
     dtype === 'float64' ? new Float64Array(buffer, addr, length) : new Float32Array(buffer, addr, length);
-  if (zero && !heap.lastWasFresh) data.fill(0);
+  if (zero && !heap.lastWasFresh) fillData(data, 0);
   const block: Block = { addr, live: true, kept: false };
   owners.set(data, block);
   registry.register(data, block, block);
