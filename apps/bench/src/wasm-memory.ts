@@ -1,9 +1,10 @@
 /**
  * Imported first by the CLI and the worker entry, before anything allocates: the bench trains GPTs
  * whose working set (C 128, 8192 tokens: ~570 MiB high water) needs the library's default 1 GiB
- * wasm memory, and the memory never grows, so insist on that size here (the library's default
- * would silently settle for less where the engine refuses 1 GiB). Untouched pages cost nothing on
- * 64-bit Node; each worker thread has its own memory.
+ * wasm memory: insist on that size here (the library's default would silently settle for less
+ * where the engine refuses 1 GiB, and a non-shared memory never grows; a shared one, Node's, would
+ * grow past it, but growing mid-benchmark is not what a timed run should measure). Untouched
+ * pages cost nothing on 64-bit Node; each worker thread has its own memory.
  */
 import { configureWasm } from '@normkit/tensor';
 

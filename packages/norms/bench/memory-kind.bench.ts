@@ -5,12 +5,24 @@
 // Each child reports, per op, the median of 9 timed batches (each >= 20 ms) after a warm-up; the
 // driver prints the median over rounds per kind and the ratio shared / plain. Other load on the
 // machine hits both kinds alike, so compare the ratios, not the absolute times.
-// Ops: a plain copy of the bytes (the floor), JS kernels reading and writing wasm tensors (backend
+// Ops: a plain copy of the bytes (TypedArray.set, the floor; the library's copies and fills go
+// through wasm memory.copy / memory.fill on a shared memory), zeros() reusing a freed block (its
+// zero-fill), JS kernels reading and writing wasm tensors (backend
 // 'js' with preallocated wasm outputs), and the wasm kernels (LayerNorm/RMSNorm forward, add,
 // matmul). LayerNorm [8192, 768] float32 is Issue 9's target shape.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { add, isWasmMemoryShared, matmul, randn, setBackend, wasmByteOffset, zeros } from '@normkit/tensor';
+import {
+  add,
+  copyInto,
+  dispose,
+  isWasmMemoryShared,
+  matmul,
+  randn,
+  setBackend,
+  wasmByteOffset,
+  zeros,
+} from '@normkit/tensor';
 import { layerNormForward, rmsNormForward } from '../src/index.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -57,7 +69,9 @@ function child(): void {
     setBackend(backend);
     results[name] = time(f);
   };
-  run('copy [8192,768]', 'wasm', () => y.data.set(x.data));
+  run('TypedArray.set [8192,768]', 'wasm', () => y.data.set(x.data));
+  run('copyInto [8192,768]', 'wasm', () => copyInto(y, x));
+  run('zeros [8192,768] reused', 'wasm', () => dispose(zeros([M, N])));
   run('js add [8192,768]', 'js', () => add(x, x2, y));
   run('js layerNorm [8192,768]', 'js', () => layerNormForward(x, [N], { weight: w, bias: b, out }));
   run('js rmsNorm [8192,768]', 'js', () => rmsNormForward(x, [N], { weight: w, out: { y, rstd } }));

@@ -389,7 +389,7 @@ function main(): void {
       .map((v) => v.toFixed(2))
       .join(' ')}; times in ms: median (min) of ${REPS}`,
   );
-  // room for two backends' worth of [8192, 768] tensors; the memory never grows
+  // room for two backends' worth of [8192, 768] tensors (sized up front: timed runs must not grow it)
   configureWasm({ memoryMiB: 1024 });
   const rows: string[][] = [
     [

@@ -5,8 +5,8 @@ import { fillData } from './internal/wasm/memops-wasm.js';
  * The storage boundary: every tensor buffer normkit creates comes from `allocate`. By default that
  * is an ordinary Float32Array/Float64Array on the JS heap. A backend that keeps tensors inside one
  * WebAssembly.Memory (so SIMD kernels run on them without copying) installs its own allocator with
- * `setAllocator`: it returns typed-array views into its memory, grown once up front in large steps
- * (growing detaches every existing view, and in V8 it slows every typed-array loop in the process).
+ * `setAllocator`: it returns typed-array views into its memory (wasm/memory.ts: a shared memory
+ * grows at allocation time without detaching them; a non-shared one never grows).
  *
  * Kernels never construct typed arrays themselves; they call `allocate`. Nothing else in the
  * package needs to change when storage moves.
