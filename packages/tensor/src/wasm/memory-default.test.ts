@@ -31,6 +31,7 @@ async function freshMemoryModule(): Promise<typeof import('./memory.js')> {
 }
 
 afterEach(() => {
+  vi.unstubAllEnvs();
   api.Memory = RealMemory;
 });
 
@@ -73,6 +74,25 @@ describe('the wasm memory size', () => {
       [256, 256],
     ]);
     expect(wasmConfig().maxMemoryMiB).toBe(256);
+  });
+
+  it('falls back to the non-shared memory where the engine will not make a shared one', async () => {
+    vi.stubEnv('NORMKIT_WASM_SHARED', undefined); // the automatic choice, whatever the suite runs with
+    const { getWasmMemory, isWasmMemoryShared } = await freshMemoryModule();
+    askedMiB.length = 0;
+    api.Memory = class NoSharedMemory extends RealMemory {
+      constructor(descriptor: Descriptor) {
+        askedMiB.push([descriptor.initial / 16, (descriptor.maximum ?? 0) / 16]);
+        if (descriptor.shared) throw new TypeError('shared memory is disabled');
+        super(descriptor);
+      }
+    };
+    expect(getWasmMemory().buffer.byteLength).toBe(1024 * 1024 * 1024);
+    expect(isWasmMemoryShared()).toBe(false);
+    expect(askedMiB).toEqual([
+      [1024, 4096],
+      [1024, 1024],
+    ]);
   });
 
   it('set with configureWasm, is taken exactly or refused with a RangeError, never halved', async () => {

@@ -185,7 +185,7 @@ export function getWasmMemory(): WasmMemory {
     throw new Error('getWasmMemory: this runtime has no WebAssembly SIMD support; use the js backend');
   }
   const Memory = webAssembly()!.Memory;
-  const wantShared = sharedChoice ?? sharedMemorySupported();
+  let wantShared = sharedChoice ?? sharedMemorySupported();
   for (;;) {
     const initial = (config.memoryMiB * MIB) / PAGE_BYTES;
     const maximum = (Math.max(config.memoryMiB, config.maxMemoryMiB) * MIB) / PAGE_BYTES;
@@ -195,6 +195,12 @@ export function getWasmMemory(): WasmMemory {
         : new Memory({ initial, maximum: initial });
       break;
     } catch (error) {
+      // an engine that validates shared memories but will not make one (a TypeError, not a lack
+      // of address space): the non-shared memory, unless shared was asked for explicitly
+      if (wantShared && sharedChoice === null && !(error instanceof RangeError)) {
+        wantShared = false;
+        continue;
+      }
       // the reservation a shared memory makes is its maximum: give up headroom first, then size
       if (wantShared && !configured.maxMemoryMiB && config.maxMemoryMiB > config.memoryMiB) {
         config.maxMemoryMiB = Math.max(config.memoryMiB, config.maxMemoryMiB / 2);
