@@ -10,6 +10,7 @@ export {
   wasmByteOffset,
   wasmSupported,
 } from './memory.js';
+export { getKernelPool, type KernelPool, setKernelPool } from './pool.js';
 export {
   allocateWasm,
   dispose,

@@ -7,6 +7,7 @@ import { elementwiseWasmCalls } from '../internal/wasm/elementwise-wasm.js';
 import { reduceWasmCalls } from '../internal/wasm/reduce-wasm.js';
 import { rowsWasmCalls } from '../internal/wasm/rows-wasm.js';
 import { matmul } from '../matmul.js';
+import { startKernelPool } from '../node.js';
 import { sum } from '../reduce.js';
 import { softmax } from '../softmax.js';
 import { gelu } from '../unary.js';
@@ -84,5 +85,11 @@ describe('a non-shared wasm memory', () => {
     expect(getWasmMemory().buffer).toBe(buffer);
     expect(wasmMemoryStats().grows).toBe(0);
     warn.mockRestore();
+  });
+
+  it('has no kernel pool: workers cannot see a non-shared memory', () => {
+    expect(() => startKernelPool()).toThrow(
+      'startKernelPool: the wasm memory is not shared, so workers cannot run kernels on it',
+    );
   });
 });

@@ -1,0 +1,123 @@
+import { MessageChannel, type MessagePort, type TransferListItem, Worker } from 'node:worker_threads';
+// by the package's own name, not './wasm/...': the CJS build bundles each entry whole, and a
+// second copy of memory.ts / pool.ts would hold a second memory and a pool nobody reads
+import {
+  getKernelPool,
+  getWasmMemory,
+  instantiateWasm,
+  isWasmMemoryShared,
+  type KernelPool,
+  setKernelPool,
+} from '@normkit/tensor';
+
+/**
+ * Node entry (@normkit/tensor/node): a worker_threads pool for row-parallel wasm kernels on the
+ * shared wasm memory (wasm/pool.ts). Experimental, off until startKernelPool() is called.
+ *
+ * Protocol, per worker: a MessagePort carries the task (module base64 on first use, function,
+ * arguments); a 2-slot Int32Array on a SharedArrayBuffer is the doorbell: the main thread posts
+ * the task, bumps slot 0 and notifies; the worker, blocked in Atomics.wait on slot 0, takes the
+ * task with receiveMessageOnPort (synchronous), runs it, stores the task number in slot 1 and
+ * notifies; the main thread runs its own share meanwhile, then waits on slot 1. No event loop turn
+ * on either side; still, waking a sleeping worker makes a round trip cost ~60 us (norms'
+ * bench/pool.bench.ts), so only calls of a few hundred microseconds or more are split.
+ */
+const WORKER_SOURCE = `
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { memory, port, doorbell } = workerData;
+const bell = new Int32Array(doorbell);
+const modules = new Map();
+let seen = 0;
+for (;;) {
+  Atomics.wait(bell, 0, seen);
+  seen = Atomics.load(bell, 0);
+  if (seen < 0) break;
+  let received = receiveMessageOnPort(port);
+  while (received === undefined) received = receiveMessageOnPort(port); // posted before the bell
+  const message = received.message;
+  let exports = modules.get(message.key);
+  if (!exports) {
+    const bytes = Buffer.from(message.base64, 'base64');
+    exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+    modules.set(message.key, exports);
+  }
+  exports[message.fn](...message.args);
+  Atomics.store(bell, 1, seen);
+  Atomics.notify(bell, 1);
+}
+`;
+
+interface Slot {
+  worker: Worker;
+  port: MessagePort;
+  bell: Int32Array;
+  known: Set<string>;
+}
+
+export interface NodeKernelPool extends KernelPool {
+  /** Stop the workers and uninstall the pool. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start `threads - 1` workers (default 2 threads: this one and one worker) and install the pool.
+ * Throws where the wasm memory is not shared.
+ */
+export function startKernelPool(options: { threads?: number } = {}): NodeKernelPool {
+  const threads = options.threads ?? 2;
+  if (!Number.isInteger(threads) || threads < 2 || threads > 64) {
+    throw new RangeError(`startKernelPool: threads must be an integer in [2, 64], got ${threads}`);
+  }
+  if (!isWasmMemoryShared()) {
+    throw new Error('startKernelPool: the wasm memory is not shared, so workers cannot run kernels on it');
+  }
+  const memory = getWasmMemory();
+  const slots: Slot[] = [];
+  const keys = new Map<string, string>();
+  let task = 0;
+  for (let i = 1; i < threads; i++) {
+    const { port1, port2 } = new MessageChannel();
+    const doorbell = new SharedArrayBuffer(8);
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { memory, port: port2, doorbell },
+      transferList: [port2 as TransferListItem],
+    });
+    worker.unref();
+    slots.push({ worker, port: port1, bell: new Int32Array(doorbell), known: new Set() });
+  }
+  const pool: NodeKernelPool = {
+    threads,
+    run(module, fn, calls) {
+      if (calls.length > threads)
+        throw new RangeError(`KernelPool.run: ${calls.length} calls for ${threads} threads`);
+      let key = keys.get(module);
+      if (key === undefined) keys.set(module, (key = String(keys.size)));
+      task++;
+      for (let i = 1; i < calls.length; i++) {
+        const slot = slots[i - 1]!;
+        const first = !slot.known.has(key);
+        slot.known.add(key);
+        slot.port.postMessage({ key, base64: first ? module : '', fn, args: calls[i] });
+        Atomics.store(slot.bell, 0, task);
+        Atomics.notify(slot.bell, 0);
+      }
+      (instantiateWasm(module)[fn] as (...a: readonly number[]) => void)(...calls[0]!);
+      for (let i = 1; i < calls.length; i++) {
+        const bell = slots[i - 1]!.bell;
+        while (Atomics.load(bell, 1) !== task) Atomics.wait(bell, 1, Atomics.load(bell, 1));
+      }
+    },
+    async stop() {
+      if (getKernelPool() === pool) setKernelPool(null);
+      for (const slot of slots) {
+        Atomics.store(slot.bell, 0, -1);
+        Atomics.notify(slot.bell, 0);
+        slot.port.close();
+      }
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+  setKernelPool(pool);
+  return pool;
+}
