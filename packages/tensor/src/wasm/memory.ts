@@ -222,11 +222,6 @@ export function getWasmMemory(): WasmMemory {
   return memory;
 }
 
-/** The memory if it was created already (never creates it). */
-export function existingWasmMemory(): WasmMemory | null {
-  return memory;
-}
-
 /** Whether the memory (created on demand) is a growable shared memory. */
 export function isWasmMemoryShared(): boolean {
   getWasmMemory();
@@ -271,7 +266,8 @@ export function growWasmMemory(bytes: number): boolean {
   if (need <= have) return true;
   const most = (config.maxMemoryMiB * MIB) / PAGE_BYTES;
   if (!shared || need > most) return false;
-  const target = Math.min(most, Math.max(need, 2 * have, have + (GROW_MIN_MIB * MIB) / PAGE_BYTES));
+  const step = Math.max(need, 2 * have, have + (GROW_MIN_MIB * MIB) / PAGE_BYTES);
+  const target = Math.min(most, Math.ceil(step / 16) * 16); // whole MiB
   try {
     m.grow(target - have);
   } catch {

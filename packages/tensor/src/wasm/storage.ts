@@ -61,14 +61,15 @@ function allocator(): BlockAllocator {
 
 /**
  * A block of `bytes` (its address), growing a shared memory when the region is full; -1 when it
- * cannot grow. The growth asks for room for a whole size class above the current end, so the
- * retried bump allocation fits whatever the top is; the memory grows by at least that (memory.ts).
- * This is the only place the memory grows: at allocation time, never while a kernel runs.
+ * cannot grow. The growth asks for room for a whole size class above the top of the used range
+ * (alloc failed, so that lies past the end), so the retried bump allocation fits; the memory grows
+ * by a large step beyond that (memory.ts). This is the only place the memory grows: at allocation
+ * time, never while a kernel runs.
  */
 function allocBytes(bytes: number): number {
   const heap = allocator();
   let addr = heap.alloc(bytes);
-  if (addr < 0 && growWasmMemory(heap.end + sizeClass(bytes))) {
+  if (addr < 0 && growWasmMemory(heap.base + heap.stats().topBytes + sizeClass(bytes))) {
     heap.extend(getWasmMemory().buffer.byteLength);
     addr = heap.alloc(bytes);
   }

@@ -2,12 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TypedArray } from '../../dtype.js';
 import { Tensor } from '../../tensor.js';
 import { setBackend } from '../../wasm/backend.js';
-import { isWasmMemoryShared } from '../../wasm/memory.js';
+import { configureWasm, isWasmMemoryShared } from '../../wasm/memory.js';
 import { allocateWasm, dispose } from '../../wasm/storage.js';
 import { copyData, fillData, MIN_BYTES, memopsWasmCalls } from './memops-wasm.js';
 
 // Oracle: the same call through the TypedArray methods on a plain (heap) copy of the array.
-beforeAll(() => setBackend('wasm'));
+beforeAll(() => {
+  configureWasm({ shared: true }); // this file's worker: shared even under NORMKIT_WASM_SHARED=0
+  setBackend('wasm');
+});
 afterAll(() => setBackend('js'));
 
 const bits = (a: TypedArray) =>
