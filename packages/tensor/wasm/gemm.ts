@@ -208,3 +208,44 @@ function packStrided(
     for (; r < width; r++) store<f32>(d + ((<usize>r) << 2), 0);
   }
 }
+
+// Blocking of the driver below: the same as src/internal/wasm/gemm-wasm.ts's (keep them equal).
+const MC = 128;
+const KC = 512;
+const NC = 1024;
+
+/**
+ * The whole blocked product, loops included, for A and B in the memory: C[m, n] = A[m, k] B[k, n]
+ * with A element (i, p) at a + 4 * (i * aRs + p * aCs), B's likewise, C row-major with stride ldc.
+ * gemm-wasm.ts runs these loops in JS; a kernel-pool worker runs this, on its own rows of A and C
+ * and its own scratch (ap: MC * KC floats, bp: KC * NC, tile: MR * NR). Same sums, same order.
+ */
+export function gemm(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  aRs: i32,
+  aCs: i32,
+  b: usize,
+  bRs: i32,
+  bCs: i32,
+  c: usize,
+  ldc: i32,
+  ap: usize,
+  bp: usize,
+  tile: usize,
+): void {
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(bp, b + 4 * (<usize>(pc * bRs) + <usize>(jc * bCs)), bRs, bCs, kc, nc);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(ap, a + 4 * (<usize>(ic * aRs) + <usize>(pc * aCs)), aRs, aCs, mc, kc);
+        kernel(mc, nc, kc, ap, bp, c + 4 * (<usize>(ic * ldc) + <usize>jc), ldc, pc > 0 ? 1 : 0, tile);
+      }
+    }
+  }
+}

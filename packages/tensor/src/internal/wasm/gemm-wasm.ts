@@ -1,6 +1,7 @@
 import type { TypedArray } from '../../dtype.js';
 import { instantiateWasm } from '../../wasm/instantiate.js';
 import { currentWasmBuffer, isWasmBuffer } from '../../wasm/memory.js';
+import { getKernelPool } from '../../wasm/pool.js';
 import { allocateScratch } from '../../wasm/storage.js';
 import { wasmBase64 } from './gemm.wasm.generated.js';
 
@@ -47,6 +48,7 @@ interface GemmExports {
   ): void;
   packA(ap: number, a: number, rs: number, cs: number, mc: number, kc: number): void;
   packB(bp: number, b: number, rs: number, cs: number, kc: number, nc: number): void;
+  gemm(...args: number[]): void;
 }
 
 interface Scratch {
@@ -75,6 +77,39 @@ function setup(): Scratch | null {
   const bp = base + 4 * MC * KC;
   scratch = { wasm, ap: base, bp, tile: bp + 4 * KC * NC, f32: new Float32Array(currentWasmBuffer()) };
   return scratch;
+}
+
+/**
+ * Products of at least this many multiply-adds split their rows of A and C over the kernel pool's
+ * threads (@normkit/tensor/node), when one is installed and A and B live in the wasm memory; each
+ * worker runs the wasm driver `gemm` (the loops below, in wasm) with its own scratch and packs B
+ * itself. The hand-off costs ~60 us (~1.5M multiply-adds at 50 GFLOP/s). Measured on 2 cores by
+ * bench/matmul-pool.bench.ts, 2 threads vs 1: 64^3 0.22x, 128^3 0.93x, 256^3 1.69x, 512^3 1.92x,
+ * 8192x128x384 1.95x; the threshold sits between 128^3 and 256^3.
+ */
+let poolMinMacs = 1 << 22;
+
+/** Products that were split over the pool (tests check the split really ran). */
+export const gemmPoolCalls = { split: 0 };
+
+/** Set the split threshold (bench, tests); returns the previous one. */
+export function setGemmPoolMinMacs(n: number): number {
+  const previous = poolMinMacs;
+  poolMinMacs = n;
+  return previous;
+}
+
+/** Scratch (ap, bp, tile) for each pool worker, allocated once per worker and kept. */
+const workerScratch: { ap: number; bp: number; tile: number }[] = [];
+
+function scratchFor(workers: number): boolean {
+  while (workerScratch.length < workers) {
+    const base = allocateScratch(4 * (MC * KC + KC * NC + MR * NR));
+    if (base < 0) return false;
+    const bp = base + 4 * MC * KC;
+    workerScratch.push({ ap: base, bp, tile: bp + 4 * KC * NC });
+  }
+  return true;
 }
 
 /** Byte address of data[off] when data is a view of the wasm memory, else -1. */
@@ -111,6 +146,24 @@ export function gemmWasm(
   const aAddr = addressOf(a, aOff);
   const bAddr = addressOf(b, bOff);
   const { wasm, ap, bp, tile, f32 } = s;
+  const pool = getKernelPool();
+  if (pool !== null && aAddr >= 0 && bAddr >= 0 && m * n * k >= poolMinMacs && m >= 2 * MR) {
+    const threads = Math.min(pool.threads, Math.floor(m / MR));
+    if (scratchFor(threads - 1)) {
+      const calls: number[][] = [];
+      for (let t = 0; t < threads; t++) {
+        const r0 = Math.floor((m * t) / threads);
+        const rows = Math.floor((m * (t + 1)) / threads) - r0;
+        const own = t === 0 ? { ap, bp, tile } : workerScratch[t - 1]!;
+        const aRow = aAddr + 4 * r0 * aRs;
+        const cRow = cAddr + 4 * r0 * ldc;
+        calls.push([rows, n, k, aRow, aRs, aCs, bAddr, bRs, bCs, cRow, ldc, own.ap, own.bp, own.tile]);
+      }
+      gemmPoolCalls.split++;
+      pool.run(wasmBase64, 'gemm', calls);
+      return true;
+    }
+  }
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
