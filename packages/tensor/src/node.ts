@@ -1,4 +1,10 @@
-import { MessageChannel, type MessagePort, type TransferListItem, Worker } from 'node:worker_threads';
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  type TransferListItem,
+  Worker,
+} from 'node:worker_threads';
 // by the package's own name, not './wasm/...': the CJS build bundles each entry whole, and a
 // second copy of memory.ts / pool.ts would hold a second memory and a pool nobody reads
 import {
@@ -41,7 +47,11 @@ for (;;) {
     exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
     modules.set(message.key, exports);
   }
-  exports[message.fn](...message.args);
+  try {
+    exports[message.fn](...message.args);
+  } catch (error) {
+    port.postMessage({ error: String(error && error.message || error) }); // before the bell
+  }
   Atomics.store(bell, 1, seen);
   Atomics.notify(bell, 1);
 }
@@ -103,10 +113,14 @@ export function startKernelPool(options: { threads?: number } = {}): NodeKernelP
         Atomics.notify(slot.bell, 0);
       }
       (instantiateWasm(module)[fn] as (...a: readonly number[]) => void)(...calls[0]!);
+      let failure: string | null = null;
       for (let i = 1; i < calls.length; i++) {
-        const bell = slots[i - 1]!.bell;
+        const { bell, port } = slots[i - 1]!;
         while (Atomics.load(bell, 1) !== task) Atomics.wait(bell, 1, Atomics.load(bell, 1));
+        const reply = receiveMessageOnPort(port) as { message: { error: string } } | undefined;
+        if (reply) failure = reply.message.error;
       }
+      if (failure !== null) throw new Error(`KernelPool.run: ${fn} failed in a worker: ${failure}`);
     },
     async stop() {
       if (getKernelPool() === pool) setKernelPool(null);
