@@ -11,6 +11,7 @@ import {
   zeros,
 } from '@normkit/tensor';
 import { tanhFloat32 } from '../internal/fast-tanh.js';
+import { dytBackwardWasm, dytForwardWasm } from '../internal/wasm/dyt-wasm.js';
 import { dtypeOf, Module, type ModuleOptions, Parameter } from '../module.js';
 import { shapeList } from './differentiable.js';
 
@@ -24,7 +25,9 @@ import { shapeList } from './differentiable.js';
  *   dWeight = sum over rows dy * t,   dBias = sum over rows dy.
  * t is recomputed from x in the backward instead of saved (one tensor less held per layer).
  * float32 inputs use tanhFloat32 (internal/fast-tanh.ts: within 2.5e-10 relative of tanh, 3.5x
- * faster than V8's Math.tanh); float64 inputs use Math.tanh.
+ * faster than V8's Math.tanh); float64 inputs use Math.tanh. On the wasm backend float32 runs the
+ * SIMD kernel of wasm/dyt.ts (internal/wasm/dyt-wasm.ts: the same y and dx bit for bit, the sums in
+ * another order); the loops below are its fallback and oracle.
  */
 
 interface DytSaved {
@@ -89,12 +92,7 @@ const dytOp = defineOp({
     const f32 = x.dtype === 'float32';
     const size = x.size;
     const y = allocate(x.dtype, size);
-    for (let row = 0; row < size; row += N) {
-      for (let j = 0; j < N; j++) {
-        const z = alpha * xd[xo + row + j]!;
-        y[row + j] = W[j]! * (f32 ? tanhFloat32(z) : Math.tanh(z)) + B[j]!;
-      }
-    }
+    if (!(f32 && dytForwardWasm(xd, xo, y, size, N, alpha, W, B))) forwardJs(xd, xo, y, size, N, alpha, W, B);
     const saved: DytSaved | null = c.requiresGrad ? { x, alpha, w, N } : null;
     return { output: new Tensor(y, x.shape), saved };
   },
@@ -105,24 +103,27 @@ const dytOp = defineOp({
     const { d: gd, o: go } = contiguousData(g);
     const W = affine(w, N, 1);
     const size = x.size;
-    const f32 = x.dtype === 'float32';
     const dx = needX ? allocate(x.dtype, x.size) : null;
     const dW = new Float64Array(N);
     const dB = new Float64Array(N);
-    let dAlpha = 0;
-    for (let row = 0; row < size; row += N) {
-      for (let j = 0; j < N; j++) {
-        const xi = xd[xo + row + j]!;
-        const dy = gd[go + row + j]!;
-        const z = alpha * xi;
-        const t = f32 ? tanhFloat32(z) : Math.tanh(z);
-        const gs = dy * W[j]! * (1 - t * t); // dy * weight * tanh'(z)
-        if (dx !== null) dx[row + j] = gs * alpha;
-        dAlpha += gs * xi;
-        dW[j] += dy * t;
-        dB[j] += dy;
-      }
-    }
+    const params = needW || needB;
+    const wasm =
+      x.dtype === 'float32'
+        ? dytBackwardWasm({
+            x: xd,
+            xo,
+            dy: gd,
+            dyo: go,
+            dx,
+            size,
+            N,
+            alpha,
+            W,
+            dW: params ? dW : null,
+            dB: params ? dB : null,
+          })
+        : null;
+    const dAlpha = wasm ?? backwardJs(xd, xo, gd, go, dx, size, N, alpha, W, dW, dB);
     return [
       dx ? new Tensor(dx, x.shape) : null,
       needA ? full(c.inputShapes[1]!, dAlpha, { dtype: x.dtype }) : null,
@@ -131,6 +132,58 @@ const dytOp = defineOp({
     ];
   },
 });
+
+/** y = W * tanh(alpha x) + B over rows of N (the JS kernel). */
+function forwardJs(
+  xd: TypedArray,
+  xo: number,
+  y: TypedArray,
+  size: number,
+  N: number,
+  alpha: number,
+  W: Float64Array,
+  B: Float64Array,
+): void {
+  const f32 = y instanceof Float32Array;
+  for (let row = 0; row < size; row += N) {
+    for (let j = 0; j < N; j++) {
+      const z = alpha * xd[xo + row + j]!;
+      y[row + j] = W[j]! * (f32 ? tanhFloat32(z) : Math.tanh(z)) + B[j]!;
+    }
+  }
+}
+
+/** The JS backward: fills dx (when wanted), dW, dB (float64 sums over rows); returns dalpha. */
+function backwardJs(
+  xd: TypedArray,
+  xo: number,
+  gd: TypedArray,
+  go: number,
+  dx: TypedArray | null,
+  size: number,
+  N: number,
+  alpha: number,
+  W: Float64Array,
+  dW: Float64Array,
+  dB: Float64Array,
+): number {
+  const f32 = xd instanceof Float32Array;
+  let dAlpha = 0;
+  for (let row = 0; row < size; row += N) {
+    for (let j = 0; j < N; j++) {
+      const xi = xd[xo + row + j]!;
+      const dy = gd[go + row + j]!;
+      const z = alpha * xi;
+      const t = f32 ? tanhFloat32(z) : Math.tanh(z);
+      const gs = dy * W[j]! * (1 - t * t); // dy * weight * tanh'(z)
+      if (dx !== null) dx[row + j] = gs * alpha;
+      dAlpha += gs * xi;
+      dW[j] += dy * t;
+      dB[j] += dy;
+    }
+  }
+  return dAlpha;
+}
 
 /** y = weight * tanh(alpha * x) + bias; alpha a one-element tensor, weight/bias optional (trailing dims). */
 export function dyt(
