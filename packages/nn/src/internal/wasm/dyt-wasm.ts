@@ -2,8 +2,8 @@ import {
   allocateWasm,
   dispose,
   getBackend,
-  getWasmMemory,
   instantiateWasm,
+  isWasmBuffer,
   keep,
   Tensor,
   type TypedArray,
@@ -68,8 +68,9 @@ function scratch64(n: number): Float64Array | null {
 
 /** Whether every array is a float32 view of the wasm memory (null: an absent operand). */
 function inWasm(arrays: readonly (TypedArray | null)[]): boolean {
-  const buffer = getWasmMemory().buffer;
-  for (const a of arrays) if (a !== null && !(a instanceof Float32Array && a.buffer === buffer)) return false;
+  // any buffer generation of the (grown, shared) wasm memory: isWasmBuffer, not buffer identity
+  for (const a of arrays)
+    if (a !== null && !(a instanceof Float32Array && isWasmBuffer(a.buffer))) return false;
   return true;
 }
 
