@@ -34,7 +34,7 @@ import { passA, passBAs, sumG32, sumGD32 } from './lib/f32-backward';
 import { backRow64, writeRow64 } from './lib/f32-fallback';
 import { flush32, write32 } from './lib/f32-loops';
 import { devSums, sum32, sumD, sumDD } from './lib/f32-stats';
-import { HAS_B, HAS_W, RMS, WANT_DB, WANT_DW, WANT_DX } from './lib/row-loops';
+import { HAS_B, HAS_W, RMS, TOTALS, WANT_DB, WANT_DW, WANT_DX } from './lib/row-loops';
 import { at4, at8, narrow, widen, zero64 } from './lib/simd';
 import { lnStats, resetHint, rmsStats, statMean, statRstd } from './lib/stats';
 
@@ -202,6 +202,7 @@ const S_HIGH: f64 = 1.152921504606847e18; // 2^60
  *   k = rstd^3 GD / N,  c = rstd G / N,  c' = c - ml k,  e = ml rstd   (float64, then float32)
  *   dx = (g * rs - d' * k) - c',  pW += dy * (d' * rs - e),  pB += dy   (float32)
  * the partials pW/pB cover ROWS32 rows, then go to float64 totals, rounded once into dW/dB.
+ * With flag TOTALS the totals stay in scratch (float64 [N, 3N)) and dW/dB are not written.
  * Bounds (the analysis at the top):
  *   |dx - dx*| <= 14 u rstd (|g| + mean|g| + (1 + |xhat|) mean|g xhat|),
  *   |dW - dW*| <= 14 u sum_rows |dy| (1 + |xhat|),  |dB - dB*| <= 8 u sum_rows |dy|
@@ -279,6 +280,7 @@ export function rowsBackwardHigh(
       flush32(pB, tB, N);
     }
   }
+  if (flags & TOTALS) return;
   if (flags & WANT_DW) narrow(tW, dW, N);
   if (flags & WANT_DB) narrow(tB, dB, N);
 }

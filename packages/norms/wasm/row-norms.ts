@@ -14,6 +14,7 @@ import {
   rowB,
   sumG,
   sumGD,
+  TOTALS,
   WANT_DB,
   WANT_DW,
   WANT_DX,
@@ -128,6 +129,7 @@ const LARGE: f64 = 2.037035976334486e90;
  * dx streams out (measured ~12% faster at [8192, 768] than one pass after the other). Partials
  * cover BLOCK rows, then go to float64 totals (two-level summation), rounded once into dW/dB. When
  * only one of dW/dB is wanted both are accumulated, as in the JS kernel.
+ * With flag TOTALS the totals stay in scratch (float64 [3N, 5N)) and dW/dB are not written.
  * scratch: float64 [7N]: weight, dW/dB partials, dW/dB totals, d of two rows.
  */
 export function rowsBackward(
@@ -192,6 +194,7 @@ export function rowsBackward(
     }
     if (params) add64(tW, pW, 2 * N);
   }
+  if (flags & TOTALS) return;
   if (flags & WANT_DW) narrow(tW, dW, N);
   if (flags & WANT_DB) narrow(tB, dB, N);
 }

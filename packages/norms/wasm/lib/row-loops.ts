@@ -9,6 +9,9 @@ export const RMS = 4;
 export const WANT_DX = 8;
 export const WANT_DW = 16;
 export const WANT_DB = 32;
+/** backward: leave the float64 dWeight/dBias totals in scratch (not narrowed into dW/dB), for a
+ * caller that adds the totals of several row ranges (the kernel pool) and narrows once */
+export const TOTALS = 64;
 
 /** per-row results of pass A: sum(g), sum(g * (x - mean)) */
 export let sumG: f64 = 0;

@@ -1,6 +1,7 @@
 import type { RowsBackwardArgs } from '../rows-backward.js';
 import type { RowsForwardArgs } from '../rows-forward.js';
 import { wasmBase64 } from './row-norms-f32.wasm.generated.js';
+import { splitBackward, splitForward, splitPool } from './rows-split.js';
 import { addr, lazyKernels, scratch64 } from './runtime.js';
 
 /**
@@ -42,8 +43,13 @@ type HighKernels = {
 const kernels = lazyKernels<HighKernels>(wasmBase64);
 
 export function forwardRowsHigh(a: RowsForwardArgs, flags: number): boolean {
-  const work = scratch64(2 * a.N);
+  const split = splitPool(a.M, a.N, false);
+  const work = scratch64(2 * a.N * (split === null ? 1 : split.threads));
   if (work === null) return false;
+  if (split !== null) {
+    splitForward(split, wasmBase64, 'rowsForwardHigh', kernels, a, flags, work.addr, 2 * a.N);
+    return true;
+  }
   kernels().rowsForwardHigh(
     addr(a.x),
     addr(a.y),
@@ -62,8 +68,14 @@ export function forwardRowsHigh(a: RowsForwardArgs, flags: number): boolean {
 
 export function backwardRowsHigh(a: RowsBackwardArgs, flags: number): boolean {
   // float64 [5N]: widened weight, dW/dB totals, a float64 row, float32 partials [2N]
-  const work = scratch64(5 * a.N);
+  const split = splitPool(a.M, a.N, true);
+  const work = scratch64(5 * a.N * (split === null ? 1 : split.threads));
   if (work === null) return false;
+  if (split !== null) {
+    // its dW/dB totals at [N, 3N) of each call's [5N]
+    splitBackward(split, wasmBase64, 'rowsBackwardHigh', kernels, a, flags, work, 5 * a.N, a.N);
+    return true;
+  }
   kernels().rowsBackwardHigh(
     addr(a.dy),
     addr(a.x),

@@ -1,10 +1,10 @@
-import { getKernelPool } from '@normkit/tensor';
 import { getNormPrecision } from '../../precision.js';
 import type { RowsBackwardArgs } from '../rows-backward.js';
 import type { RowsForwardArgs } from '../rows-forward.js';
 import { wasmBase64 } from './row-norms.wasm.generated.js';
 import { backwardRowsHigh, forwardRowsHigh } from './rows-f32.js';
-import { addr, lazyKernels, scratch64, wasmCalls, wasmEligible } from './runtime.js';
+import { splitBackward, splitForward, splitPool } from './rows-split.js';
+import { addr, lazyKernels, scratch64, wasmEligible } from './runtime.js';
 
 /**
  * LayerNorm/RMSNorm row kernels in WebAssembly SIMD (wasm/row-norms.ts), with the same arguments
@@ -53,55 +53,19 @@ const WANT_DX = 8;
 const WANT_DW = 16;
 const WANT_DB = 32;
 
-/**
- * Forward calls of at least this many elements split their rows over the kernel pool's threads
- * (@normkit/tensor/node startKernelPool), when one is installed. The hand-off (a message, waking a
- * sleeping worker, waiting for it) costs ~60 us, so splitting pays from about [512, 768]: measured
- * by bench/pool.bench.ts on 2 cores, LayerNorm 2 threads vs 1: [32,768] 0.16x, [128,768] 0.49x,
- * [512,768] 1.10x, [2048,768] 1.62x, [8192,768] 1.91x.
- */
-let parallelMinElements = 1 << 19;
-
-/** Set the split threshold (bench, tests); returns the previous one. */
-export function setParallelMinElements(n: number): number {
-  const previous = parallelMinElements;
-  parallelMinElements = n;
-  return previous;
-}
+export { setBackwardParallelMinElements, setParallelMinElements } from './rows-split.js';
 
 export function forwardRowsWasm(a: RowsForwardArgs): boolean {
   if (!(a.x instanceof Float32Array) || a.M === 0 || a.N === 0) return false;
   if (!wasmEligible([a.x, a.y, a.w, a.b, a.mean, a.rstd])) return false;
   const flags = (a.w ? HAS_W : 0) | (a.b ? HAS_B : 0) | (a.mean === null ? RMS : 0);
   if (getNormPrecision() === 'high') return forwardRowsHigh(a, flags);
-  const pool = getKernelPool();
-  const threads = pool !== null && a.M * a.N >= parallelMinElements ? Math.min(pool.threads, a.M) : 1;
+  const split = splitPool(a.M, a.N, false);
+  const threads = split === null ? 1 : split.threads;
   const work = scratch64(6 * a.N * threads);
   if (work === null) return false;
-  if (threads > 1) {
-    // rows split evenly; each thread its own rows of x, y, mean, rstd and its own scratch
-    const calls: number[][] = [];
-    for (let t = 0; t < threads; t++) {
-      const r0 = Math.floor((a.M * t) / threads);
-      const r1 = Math.floor((a.M * (t + 1)) / threads);
-      const row = (p: number, bytes: number) => (p === 0 ? 0 : p + bytes * r0);
-      calls.push([
-        row(addr(a.x), 4 * a.N),
-        row(addr(a.y), 4 * a.N),
-        r1 - r0,
-        a.N,
-        addr(a.w),
-        addr(a.b),
-        flags,
-        a.eps,
-        row(addr(a.mean), 8),
-        row(addr(a.rstd), 8),
-        work.addr + 8 * 6 * a.N * t,
-      ]);
-    }
-    kernels(); // instantiated here too (and its call counters made)
-    wasmCalls.rowsForward! += 1;
-    pool!.run(wasmBase64, 'rowsForward', calls);
+  if (split !== null) {
+    splitForward(split, wasmBase64, 'rowsForward', kernels, a, flags, work.addr, 6 * a.N);
     return true;
   }
   kernels().rowsForward(
@@ -137,8 +101,14 @@ export function backwardRowsWasm(a: RowsBackwardArgs): boolean {
     (a.dW ? WANT_DW : 0) |
     (a.dB ? WANT_DB : 0);
   if (getNormPrecision() === 'high' && a.N >= HIGH_BACKWARD_MIN_N) return backwardRowsHigh(a, flags);
-  const work = scratch64(7 * a.N);
+  const split = splitPool(a.M, a.N, true);
+  const work = scratch64(7 * a.N * (split === null ? 1 : split.threads));
   if (work === null) return false;
+  if (split !== null) {
+    // float64 [7N] per call; its dW/dB totals at [3N, 5N)
+    splitBackward(split, wasmBase64, 'rowsBackward', kernels, a, flags, work, 7 * a.N, 3 * a.N);
+    return true;
+  }
   kernels().rowsBackward(
     addr(a.dy),
     addr(a.x),

@@ -1,0 +1,165 @@
+import { getKernelPool, type KernelPool } from '@normkit/tensor';
+import type { RowsBackwardArgs } from '../rows-backward.js';
+import type { RowsForwardArgs } from '../rows-forward.js';
+import { addr, wasmCalls } from './runtime.js';
+
+/**
+ * The row kernels of rows.ts and rows-f32.ts split over the kernel pool (@normkit/tensor/node
+ * startKernelPool): M rows in `threads` even ranges, each range one call of the same kernel with
+ * its own rows of every [M, ...] array and its own scratch (KernelPool: disjoint writes).
+ */
+
+/**
+ * Forward calls of at least this many elements split (both precisions). The hand-off (a message,
+ * waking a sleeping worker, waiting for it) costs ~60 us, so splitting pays from about [512, 768]:
+ * measured by bench/pool.bench.ts on 2 cores, LayerNorm 2 threads vs 1: [32,768] 0.16x,
+ * [128,768] 0.49x, [512,768] 1.10x, [2048,768] 1.62x, [8192,768] 1.91x.
+ */
+let forwardMin = 1 << 19;
+/** Backward calls of at least this many elements split (bench/pool.bench.ts; see rows.ts). */
+let backwardMin = 1 << 19;
+
+/** Set the forward split threshold (bench, tests); returns the previous one. */
+export function setParallelMinElements(n: number): number {
+  const previous = forwardMin;
+  forwardMin = n;
+  return previous;
+}
+
+/** Set the backward split threshold (bench, tests); returns the previous one. */
+export function setBackwardParallelMinElements(n: number): number {
+  const previous = backwardMin;
+  backwardMin = n;
+  return previous;
+}
+
+/** The pool and its thread count for a call of M rows of N, or null: one thread. */
+export function splitPool(
+  M: number,
+  N: number,
+  backward: boolean,
+): { pool: KernelPool; threads: number } | null {
+  const pool = getKernelPool();
+  if (pool === null || M * N < (backward ? backwardMin : forwardMin)) return null;
+  const threads = Math.min(pool.threads, backward ? Math.ceil(M / ALIGN) : M);
+  return threads > 1 ? { pool, threads } : null;
+}
+
+/** First row of range t of M rows over `threads`. */
+function rowOf(M: number, t: number, threads: number): number {
+  return Math.floor((M * t) / threads);
+}
+
+/**
+ * The backward's ranges start at multiples of ALIGN rows: the kernels' blocks (64 rows of float64
+ * partials in row-norms.ts, 8 rows of float32 partials in row-norms-f32.ts) and the pairing of one
+ * row's pass B with the next row's pass A restart at each block, so every row and every block
+ * partial is computed as on one thread, and only the adding of the blocks' partials is reordered.
+ */
+const ALIGN = 64;
+function alignedRowOf(M: number, t: number, threads: number): number {
+  return t === threads ? M : Math.min(M, ALIGN * Math.round((M * t) / threads / ALIGN));
+}
+
+/** p advanced by r rows of `bytes` each (0, an absent operand, stays 0). */
+function row(p: number, bytes: number, r: number): number {
+  return p === 0 ? 0 : p + bytes * r;
+}
+
+/**
+ * A forward kernel (rowsForward, rowsForwardHigh) over the pool; `per` float64 of scratch per
+ * call at `work`. `ready` instantiates the module on this thread (and makes its call counter).
+ */
+export function splitForward(
+  s: { pool: KernelPool; threads: number },
+  module: string,
+  fn: string,
+  ready: () => unknown,
+  a: RowsForwardArgs,
+  flags: number,
+  work: number,
+  per: number,
+): void {
+  const calls: number[][] = [];
+  for (let t = 0; t < s.threads; t++) {
+    const r0 = rowOf(a.M, t, s.threads);
+    const r1 = rowOf(a.M, t + 1, s.threads);
+    calls.push([
+      row(addr(a.x), 4 * a.N, r0),
+      row(addr(a.y), 4 * a.N, r0),
+      r1 - r0,
+      a.N,
+      addr(a.w),
+      addr(a.b),
+      flags,
+      a.eps,
+      row(addr(a.mean), 8, r0),
+      row(addr(a.rstd), 8, r0),
+      work + 8 * per * t,
+    ]);
+  }
+  ready();
+  wasmCalls[fn]! += 1;
+  s.pool.run(module, fn, calls);
+}
+
+/**
+ * A backward kernel (rowsBackward, rowsBackwardHigh) over the pool. dx of a row depends on that
+ * row only, so it is bit for bit the single-thread dx (ranges: alignedRowOf). With dW/dB wanted each call runs with flag
+ * TOTALS and leaves its float64 totals at float64 offset `totals` (dWeight) and totals + N (dBias)
+ * of its scratch; they are added here in float64 (range 0 first) and rounded once into dW/dB, so
+ * dW/dB differ from one thread only in the order of the float64 additions.
+ * scratch: `per` float64 per call, at `work` (byte address) viewed by `data`.
+ */
+export function splitBackward(
+  s: { pool: KernelPool; threads: number },
+  module: string,
+  fn: string,
+  ready: () => unknown,
+  a: RowsBackwardArgs,
+  flags: number,
+  work: { addr: number; data: Float64Array },
+  per: number,
+  totals: number,
+): void {
+  const N = a.N;
+  const params = a.dW !== null || a.dB !== null;
+  const calls: number[][] = [];
+  for (let t = 0; t < s.threads; t++) {
+    const r0 = alignedRowOf(a.M, t, s.threads);
+    const r1 = alignedRowOf(a.M, t + 1, s.threads);
+    calls.push([
+      row(addr(a.dy), 4 * N, r0),
+      row(addr(a.x), 4 * N, r0),
+      r1 - r0,
+      N,
+      addr(a.w),
+      row(addr(a.mean), 8, r0),
+      row(addr(a.rstd), 8, r0),
+      row(addr(a.dx), 4 * N, r0),
+      0,
+      0,
+      params ? flags | TOTALS : flags,
+      work.addr + 8 * per * t,
+    ]);
+  }
+  ready();
+  wasmCalls[fn]! += 1;
+  s.pool.run(module, fn, calls);
+  if (!params) return;
+  const d = work.data; // views the scratch from work.addr
+  for (const [out, off] of [
+    [a.dW, totals],
+    [a.dB, totals + N],
+  ] as const) {
+    if (out === null) continue;
+    for (let i = 0; i < N; i++) {
+      let sum = d[off + i]!;
+      for (let t = 1; t < s.threads; t++) sum += d[per * t + off + i]!;
+      out[i] = sum;
+    }
+  }
+}
+
+/** flag of wasm/lib/row-loops.ts: leave the float64 dW/dB totals in scratch */
+const TOTALS = 64;
