@@ -12,7 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layerNormBackward, layerNormForward } from '../../layer-norm.js';
 import { type NormPrecision, setNormPrecision } from '../../precision.js';
 import { rmsNormBackward, rmsNormForward } from '../../rms-norm.js';
-import { setBackwardParallelMinElements, setParallelMinElements } from './rows.js';
+import {
+  setBackwardParallelMinElements,
+  setHighParallelMinElements,
+  setParallelMinElements,
+} from './rows.js';
 
 // The LayerNorm/RMSNorm backward (both precisions) and the precision 'high' forward split over a
 // 2-thread kernel pool must give the single-thread result: dx and y bit for bit (a row's dx depends
@@ -35,7 +39,8 @@ beforeAll(() => {
 });
 afterAll(async () => {
   setParallelMinElements(1 << 19);
-  setBackwardParallelMinElements(1 << 19);
+  setHighParallelMinElements(1 << 20);
+  setBackwardParallelMinElements(1 << 18);
   setNormPrecision('highest');
   setKernelPool(pool);
   await pool.stop();
@@ -58,6 +63,7 @@ function backward(M: number, N: number, c: Case, split: boolean) {
   const bias = c.rms ? null : randn([N], { seed: 2 });
   const needs = { dx: true, dWeight: c.params && c.weight, dBias: c.params };
   setParallelMinElements(Number.POSITIVE_INFINITY);
+  setHighParallelMinElements(Number.POSITIVE_INFINITY);
   const before = runs;
   if (c.rms) {
     const saved = rmsNormForward(x, [N], { weight });
@@ -176,7 +182,7 @@ describe("precision 'high' forward on the kernel pool", () => {
     const weight = randn([N], { seed: 1 });
     const bias = randn([N], { seed: 2 });
     const go = (split: boolean) => {
-      setParallelMinElements(split ? 0 : Number.POSITIVE_INFINITY);
+      setHighParallelMinElements(split ? 0 : Number.POSITIVE_INFINITY);
       const before = runs;
       const o = rms ? rmsNormForward(x, [N], { weight }) : layerNormForward(x, [N], { weight, bias });
       return { y: f32(o.y), rstd: o.rstd.toTypedArray(), ran: runs - before };

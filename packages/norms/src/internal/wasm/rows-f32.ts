@@ -43,7 +43,7 @@ type HighKernels = {
 const kernels = lazyKernels<HighKernels>(wasmBase64);
 
 export function forwardRowsHigh(a: RowsForwardArgs, flags: number): boolean {
-  const split = splitPool(a.M, a.N, false);
+  const split = splitPool(a.M, a.N, 'forwardHigh');
   const work = scratch64(2 * a.N * (split === null ? 1 : split.threads));
   if (work === null) return false;
   if (split !== null) {
@@ -68,7 +68,7 @@ export function forwardRowsHigh(a: RowsForwardArgs, flags: number): boolean {
 
 export function backwardRowsHigh(a: RowsBackwardArgs, flags: number): boolean {
   // float64 [5N]: widened weight, dW/dB totals, a float64 row, float32 partials [2N]
-  const split = splitPool(a.M, a.N, true);
+  const split = splitPool(a.M, a.N, 'backward');
   const work = scratch64(5 * a.N * (split === null ? 1 : split.threads));
   if (work === null) return false;
   if (split !== null) {

@@ -10,19 +10,38 @@ import { addr, wasmCalls } from './runtime.js';
  */
 
 /**
- * Forward calls of at least this many elements split (both precisions). The hand-off (a message,
- * waking a sleeping worker, waiting for it) costs ~60 us, so splitting pays from about [512, 768]:
- * measured by bench/pool.bench.ts on 2 cores, LayerNorm 2 threads vs 1: [32,768] 0.16x,
- * [128,768] 0.49x, [512,768] 1.10x, [2048,768] 1.62x, [8192,768] 1.91x.
+ * Forward calls of at least this many elements split. The hand-off (a message, waking a sleeping
+ * worker, waiting for it) costs ~60 us, so splitting pays from about [512, 768]: measured by
+ * bench/pool.bench.ts on 2 cores, LayerNorm 2 threads vs 1: [32,768] 0.16x, [128,768] 0.49x,
+ * [512,768] 1.10x, [2048,768] 1.62x, [8192,768] 1.91x.
  */
 let forwardMin = 1 << 19;
-/** Backward calls of at least this many elements split (bench/pool.bench.ts; see rows.ts). */
-let backwardMin = 1 << 19;
+/**
+ * The same at precision 'high', whose RMSNorm forward is ~2x faster, so it pays from twice the
+ * size (bench/pool.bench.ts forward high, 2 cores, 2 threads vs 1, LayerNorm / RMSNorm):
+ * [512,768] 1.11x / 0.80x, [128,4096] 1.11x / 0.89x, [1024,768] 1.43x / 1.11x,
+ * [1366,768] 1.52x / 1.27x, [256,4096] 1.44x / 1.21x, [2048,768] 1.64x / 1.40x.
+ */
+let forwardHighMin = 1 << 20;
+/**
+ * Backward calls (both precisions) of at least this many elements split (and have at least two
+ * ALIGN-row ranges): bench/pool.bench.ts backward, 2 cores, LayerNorm 'highest' / 'high':
+ * [128,768] 0.68x / 0.61x, [256,768] 1.09x / 1.07x, [384,768] 1.32x / 1.23x, [512,768]
+ * 1.42x / 1.36x, [128,4096] 1.39x / 1.39x, [2048,768] 2.05x / 1.71x, [8192,768] 1.90x / 1.81x.
+ */
+let backwardMin = 1 << 18;
 
-/** Set the forward split threshold (bench, tests); returns the previous one. */
+/** Set the 'highest' forward split threshold (bench, tests); returns the previous one. */
 export function setParallelMinElements(n: number): number {
   const previous = forwardMin;
   forwardMin = n;
+  return previous;
+}
+
+/** Set the precision 'high' forward split threshold (bench, tests); returns the previous one. */
+export function setHighParallelMinElements(n: number): number {
+  const previous = forwardHighMin;
+  forwardHighMin = n;
   return previous;
 }
 
@@ -37,11 +56,12 @@ export function setBackwardParallelMinElements(n: number): number {
 export function splitPool(
   M: number,
   N: number,
-  backward: boolean,
+  pass: 'forward' | 'forwardHigh' | 'backward',
 ): { pool: KernelPool; threads: number } | null {
   const pool = getKernelPool();
-  if (pool === null || M * N < (backward ? backwardMin : forwardMin)) return null;
-  const threads = Math.min(pool.threads, backward ? Math.ceil(M / ALIGN) : M);
+  const min = pass === 'forward' ? forwardMin : pass === 'forwardHigh' ? forwardHighMin : backwardMin;
+  if (pool === null || M * N < min) return null;
+  const threads = Math.min(pool.threads, pass === 'backward' ? Math.ceil(M / ALIGN) : M);
   return threads > 1 ? { pool, threads } : null;
 }
 

@@ -53,14 +53,18 @@ const WANT_DX = 8;
 const WANT_DW = 16;
 const WANT_DB = 32;
 
-export { setBackwardParallelMinElements, setParallelMinElements } from './rows-split.js';
+export {
+  setBackwardParallelMinElements,
+  setHighParallelMinElements,
+  setParallelMinElements,
+} from './rows-split.js';
 
 export function forwardRowsWasm(a: RowsForwardArgs): boolean {
   if (!(a.x instanceof Float32Array) || a.M === 0 || a.N === 0) return false;
   if (!wasmEligible([a.x, a.y, a.w, a.b, a.mean, a.rstd])) return false;
   const flags = (a.w ? HAS_W : 0) | (a.b ? HAS_B : 0) | (a.mean === null ? RMS : 0);
   if (getNormPrecision() === 'high') return forwardRowsHigh(a, flags);
-  const split = splitPool(a.M, a.N, false);
+  const split = splitPool(a.M, a.N, 'forward');
   const threads = split === null ? 1 : split.threads;
   const work = scratch64(6 * a.N * threads);
   if (work === null) return false;
@@ -101,7 +105,7 @@ export function backwardRowsWasm(a: RowsBackwardArgs): boolean {
     (a.dW ? WANT_DW : 0) |
     (a.dB ? WANT_DB : 0);
   if (getNormPrecision() === 'high' && a.N >= HIGH_BACKWARD_MIN_N) return backwardRowsHigh(a, flags);
-  const split = splitPool(a.M, a.N, true);
+  const split = splitPool(a.M, a.N, 'backward');
   const work = scratch64(7 * a.N * (split === null ? 1 : split.threads));
   if (work === null) return false;
   if (split !== null) {
