@@ -1,7 +1,7 @@
 import { getKernelPool, type KernelPool } from '@normkit/tensor';
 import type { RowsBackwardArgs } from '../rows-backward.js';
 import type { RowsForwardArgs } from '../rows-forward.js';
-import { addr, wasmCalls } from './runtime.js';
+import { addr, scratch64, wasmCalls } from './runtime.js';
 
 /**
  * The row kernels of rows.ts and rows-f32.ts split over the kernel pool (@normkit/tensor/node
@@ -86,24 +86,47 @@ function row(p: number, bytes: number, r: number): number {
   return p === 0 ? 0 : p + bytes * r;
 }
 
+/** A row kernel: its embedded module, the export's name, and this thread's instance (lazyKernels). */
+export interface RowKernel {
+  module: string;
+  fn: string;
+  kernels: () => unknown;
+}
+
 /**
- * A forward kernel (rowsForward, rowsForwardHigh) over the pool; `per` float64 of scratch per
- * call at `work`. `ready` instantiates the module on this thread (and makes its call counter).
+ * Runs `k` on one thread, or over the pool when splitPool says so: the same argument lists either
+ * way, one per row range. The single-thread call goes through the instance (its call counter
+ * counts it); a split counts once here.
  */
-export function splitForward(
-  s: { pool: KernelPool; threads: number },
-  module: string,
-  fn: string,
-  ready: () => unknown,
+function run(k: RowKernel, split: { pool: KernelPool } | null, calls: number[][]): void {
+  const instance = k.kernels() as Record<string, (...args: number[]) => void>;
+  if (split === null) {
+    instance[k.fn]!(...calls[0]!);
+    return;
+  }
+  wasmCalls[k.fn]! += 1;
+  split.pool.run(k.module, k.fn, calls);
+}
+
+/**
+ * A forward kernel (rowsForward, rowsForwardHigh), split by rows when the call is big enough;
+ * `per` float64 of scratch per call. False when the scratch cannot be allocated.
+ */
+export function runForward(
+  k: RowKernel,
   a: RowsForwardArgs,
   flags: number,
-  work: number,
   per: number,
-): void {
+  pass: 'forward' | 'forwardHigh',
+): boolean {
+  const split = splitPool(a.M, a.N, pass);
+  const threads = split === null ? 1 : split.threads;
+  const work = scratch64(per * threads);
+  if (work === null) return false;
   const calls: number[][] = [];
-  for (let t = 0; t < s.threads; t++) {
-    const r0 = rowOf(a.M, t, s.threads);
-    const r1 = rowOf(a.M, t + 1, s.threads);
+  for (let t = 0; t < threads; t++) {
+    const r0 = rowOf(a.M, t, threads);
+    const r1 = rowOf(a.M, t + 1, threads);
     calls.push([
       row(addr(a.x), 4 * a.N, r0),
       row(addr(a.y), 4 * a.N, r0),
@@ -115,39 +138,39 @@ export function splitForward(
       a.eps,
       row(addr(a.mean), 8, r0),
       row(addr(a.rstd), 8, r0),
-      work + 8 * per * t,
+      work.addr + 8 * per * t,
     ]);
   }
-  ready();
-  wasmCalls[fn]! += 1;
-  s.pool.run(module, fn, calls);
+  run(k, split, calls);
+  return true;
 }
 
 /**
- * A backward kernel (rowsBackward, rowsBackwardHigh) over the pool. dx of a row depends on that
- * row only, so it is bit for bit the single-thread dx (ranges: alignedRowOf). With dW/dB wanted each call runs with flag
+ * A backward kernel (rowsBackward, rowsBackwardHigh), split by rows when the call is big enough;
+ * `per` float64 of scratch per call. Split, dx of a row depends on that row only, so it is bit for
+ * bit the single-thread dx (ranges: alignedRowOf). With dW/dB wanted each call runs with flag
  * TOTALS and leaves its float64 totals at float64 offset `totals` (dWeight) and totals + N (dBias)
  * of its scratch; they are added here in float64 (range 0 first) and rounded once into dW/dB, so
  * dW/dB differ from one thread only in the order of the float64 additions.
- * scratch: `per` float64 per call, at `work` (byte address) viewed by `data`.
  */
-export function splitBackward(
-  s: { pool: KernelPool; threads: number },
-  module: string,
-  fn: string,
-  ready: () => unknown,
+export function runBackward(
+  k: RowKernel,
   a: RowsBackwardArgs,
   flags: number,
-  work: { addr: number; data: Float64Array },
   per: number,
   totals: number,
-): void {
+): boolean {
   const N = a.N;
-  const params = a.dW !== null || a.dB !== null;
+  const split = splitPool(a.M, N, 'backward');
+  const threads = split === null ? 1 : split.threads;
+  const work = scratch64(per * threads);
+  if (work === null) return false;
+  // one thread writes dW/dB itself; split calls leave float64 totals for the sum below
+  const params = split !== null && (a.dW !== null || a.dB !== null);
   const calls: number[][] = [];
-  for (let t = 0; t < s.threads; t++) {
-    const r0 = alignedRowOf(a.M, t, s.threads);
-    const r1 = alignedRowOf(a.M, t + 1, s.threads);
+  for (let t = 0; t < threads; t++) {
+    const r0 = alignedRowOf(a.M, t, threads);
+    const r1 = alignedRowOf(a.M, t + 1, threads);
     calls.push([
       row(addr(a.dy), 4 * N, r0),
       row(addr(a.x), 4 * N, r0),
@@ -157,16 +180,14 @@ export function splitBackward(
       row(addr(a.mean), 8, r0),
       row(addr(a.rstd), 8, r0),
       row(addr(a.dx), 4 * N, r0),
-      0,
-      0,
+      split === null ? addr(a.dW) : 0,
+      split === null ? addr(a.dB) : 0,
       params ? flags | TOTALS : flags,
       work.addr + 8 * per * t,
     ]);
   }
-  ready();
-  wasmCalls[fn]! += 1;
-  s.pool.run(module, fn, calls);
-  if (!params) return;
+  run(k, split, calls);
+  if (!params) return true;
   const d = work.data; // views the scratch from work.addr
   for (const [out, off] of [
     [a.dW, totals],
@@ -175,10 +196,11 @@ export function splitBackward(
     if (out === null) continue;
     for (let i = 0; i < N; i++) {
       let sum = d[off + i]!;
-      for (let t = 1; t < s.threads; t++) sum += d[per * t + off + i]!;
+      for (let t = 1; t < threads; t++) sum += d[per * t + off + i]!;
       out[i] = sum;
     }
   }
+  return true;
 }
 
 /** flag of wasm/lib/row-loops.ts: leave the float64 dW/dB totals in scratch */
