@@ -15,7 +15,6 @@ import {
   mul,
   mulInPlace,
   randn,
-  setBackend,
   softmax,
   sqrt,
   square,
@@ -28,59 +27,7 @@ import {
   zeros,
 } from '../src/index.js';
 import { WASM_MIN } from '../src/internal/wasm/elementwise-wasm.js';
-
-type Backend = 'js' | 'wasm';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-/** Microseconds per call of one batch: repeat f until 2 ms have passed. */
-function batch(f: () => void): number {
-  let reps = 0;
-  const t0 = performance.now();
-  let t = t0;
-  do {
-    f();
-    reps++;
-    t = performance.now();
-  } while (t - t0 < 2);
-  return ((t - t0) / reps) * 1000;
-}
-
-/** Operands per backend (each backend's tensors live where that backend allocates them). */
-function compare(label: string, make: () => () => void, bytes: number): void {
-  const fns = new Map<Backend, () => void>();
-  for (const b of ['js', 'wasm'] as const) {
-    setBackend(b);
-    fns.set(b, make());
-  }
-  const src = new Float32Array(bytes / 4);
-  const dst = new Float32Array(bytes / 4);
-  const copy = () => dst.set(src);
-  const times = new Map<string, number[]>([
-    ['js', []],
-    ['wasm', []],
-    ['copy', []],
-  ]);
-  for (const [b, f] of fns) {
-    setBackend(b);
-    for (let i = 0; i < 50; i++) f();
-  }
-  for (let i = 0; i < 9; i++) {
-    for (const [b, f] of fns) {
-      setBackend(b);
-      times.get(b)!.push(batch(f));
-    }
-    times.get('copy')!.push(batch(copy));
-  }
-  const [js, wasm, floor] = ['js', 'wasm', 'copy'].map((k) => median(times.get(k)!)) as [
-    number,
-    number,
-    number,
-  ];
-  console.log(
-    `${label.padEnd(48)} js ${js.toFixed(1).padStart(8)}  wasm ${wasm.toFixed(1).padStart(8)}  ` +
-      `copy ${floor.toFixed(1).padStart(7)} us   js/wasm ${(js / wasm).toFixed(2).padStart(5)}x`,
-  );
-}
+import { compare } from './compare.js';
 
 const sizes = process.argv[2] ? [Number(process.argv[2])] : [32_768, 262_144];
 const C = 128; // row length of the row-vector broadcasts and softmax rows

@@ -4,72 +4,8 @@
 // the median of 9 timed batches (each loops until >= 2 ms) after a warm-up, in microseconds per
 // call; js and wasm batches are interleaved so load from other processes hits both alike. Every
 // op returns a fresh tensor inside tidy(), as in a training step. Read the ratios.
-import {
-  allocate,
-  allocateUninit,
-  gt,
-  mean,
-  randn,
-  setBackend,
-  sum,
-  sumTo,
-  tidy,
-  where,
-} from '../src/index.js';
-
-type Backend = 'js' | 'wasm';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-/** Microseconds per call of one batch: repeat f until 2 ms have passed. */
-function batch(f: () => void): number {
-  let reps = 0;
-  const t0 = performance.now();
-  let t = t0;
-  do {
-    f();
-    reps++;
-    t = performance.now();
-  } while (t - t0 < 2);
-  return ((t - t0) / reps) * 1000;
-}
-
-/** make() builds the operands on the current backend and returns the timed call. */
-function compare(label: string, make: () => () => void, bytes: number): void {
-  const fns = new Map<Backend, () => void>();
-  for (const b of ['js', 'wasm'] as const) {
-    setBackend(b);
-    fns.set(b, make());
-  }
-  const src = new Float32Array(bytes / 4);
-  const dst = new Float32Array(bytes / 4);
-  const copy = () => dst.set(src);
-  const times = new Map<string, number[]>([
-    ['js', []],
-    ['wasm', []],
-    ['copy', []],
-  ]);
-  for (const [b, f] of fns) {
-    setBackend(b);
-    const t0 = performance.now();
-    while (performance.now() - t0 < 100) f(); // tiered up before timing
-  }
-  for (let i = 0; i < 9; i++) {
-    for (const [b, f] of fns) {
-      setBackend(b);
-      times.get(b)!.push(batch(f));
-    }
-    times.get('copy')!.push(batch(copy));
-  }
-  const [js, wasm, floor] = ['js', 'wasm', 'copy'].map((k) => median(times.get(k)!)) as [
-    number,
-    number,
-    number,
-  ];
-  console.log(
-    `${label.padEnd(44)} js ${js.toFixed(2).padStart(8)}  wasm ${wasm.toFixed(2).padStart(8)}  ` +
-      `copy ${floor.toFixed(2).padStart(6)} us   js/wasm ${(js / wasm).toFixed(1).padStart(5)}x`,
-  );
-}
+import { allocate, allocateUninit, gt, mean, randn, sum, sumTo, tidy, where } from '../src/index.js';
+import { compare } from './compare.js';
 
 const fresh = (f: () => unknown) => () => tidy(() => void f());
 const t = (shape: number[], seed: number) => randn(shape, { seed });
