@@ -21,10 +21,11 @@ import {
  * shared wasm memory (wasm/pool.ts). Experimental, off until startKernelPool() is called.
  *
  * Protocol, per worker: a MessagePort carries the task (module base64 on first use, function,
- * arguments); a 2-slot Int32Array on a SharedArrayBuffer is the doorbell: the main thread posts
- * the task, bumps slot 0 and notifies; the worker, blocked in Atomics.wait on slot 0, takes the
- * task with receiveMessageOnPort (synchronous), runs it, stores the task number in slot 1 and
- * notifies; the main thread runs its own share meanwhile, then waits on slot 1. No event loop turn
+ * arguments); a 3-slot Int32Array on a SharedArrayBuffer is the doorbell: the main thread posts
+ * the task, bumps slot 0 (posted) and notifies; the worker, blocked in Atomics.wait on slot 0,
+ * stores the task number in slot 2 (taken), takes the task with receiveMessageOnPort
+ * (synchronous), runs it, stores the task number in slot 1 (done) and notifies; the main thread
+ * runs its own share meanwhile, then waits on slot 1. No event loop turn
  * on either side; still, waking a sleeping worker makes a round trip cost ~60 us (norms'
  * bench/pool.bench.ts), so only calls of a few hundred microseconds or more are split.
  */
@@ -38,16 +39,17 @@ for (;;) {
   Atomics.wait(bell, 0, seen);
   seen = Atomics.load(bell, 0);
   if (seen < 0) break;
+  Atomics.store(bell, 2, seen); // taken
   let received = receiveMessageOnPort(port);
   while (received === undefined) received = receiveMessageOnPort(port); // posted before the bell
   const message = received.message;
-  let exports = modules.get(message.key);
-  if (!exports) {
-    const bytes = Buffer.from(message.base64, 'base64');
-    exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-    modules.set(message.key, exports);
-  }
   try {
+    let exports = modules.get(message.key);
+    if (!exports) {
+      const bytes = Buffer.from(message.base64, 'base64');
+      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+      modules.set(message.key, exports);
+    }
     exports[message.fn](...message.args);
   } catch (error) {
     port.postMessage({ error: String(error && error.message || error) }); // before the bell
@@ -56,6 +58,9 @@ for (;;) {
   Atomics.notify(bell, 1);
 }
 `;
+
+/** Longest sleep of the main thread between checks of a worker's reply (see run). */
+const RECHECK_MS = 20;
 
 interface Slot {
   worker: Worker;
@@ -87,7 +92,7 @@ export function startKernelPool(options: { threads?: number } = {}): NodeKernelP
   let task = 0;
   for (let i = 1; i < threads; i++) {
     const { port1, port2 } = new MessageChannel();
-    const doorbell = new SharedArrayBuffer(8);
+    const doorbell = new SharedArrayBuffer(12);
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { memory, port: port2, doorbell },
@@ -116,7 +121,15 @@ export function startKernelPool(options: { threads?: number } = {}): NodeKernelP
       let failure: string | null = null;
       for (let i = 1; i < calls.length; i++) {
         const { bell, port } = slots[i - 1]!;
-        while (Atomics.load(bell, 1) !== task) Atomics.wait(bell, 1, Atomics.load(bell, 1));
+        // One load per test: the old loop waited on a second load, which could expect the reply
+        // already stored (and notified) after the first and then sleep forever; that hung about 1
+        // run in 5 of 200 LayerNorm forward + backward splits (bench/pool-stress.ts). The waits are
+        // also bounded, and a task the worker has not taken is rung again: a notify that is ever
+        // lost costs RECHECK_MS, not the process.
+        for (let done = Atomics.load(bell, 1); done !== task; done = Atomics.load(bell, 1)) {
+          const woken = Atomics.wait(bell, 1, done, RECHECK_MS);
+          if (woken === 'timed-out' && Atomics.load(bell, 2) !== task) Atomics.notify(bell, 0);
+        }
         const reply = receiveMessageOnPort(port) as { message: { error: string } } | undefined;
         if (reply) failure = reply.message.error;
       }

@@ -5,6 +5,7 @@ import {
   setBackend,
   setKernelPool,
   type Tensor,
+  tidy,
 } from '@normkit/tensor';
 import { startKernelPool } from '@normkit/tensor/node';
 import { assertClose } from '@normkit/test-utils';
@@ -195,4 +196,22 @@ describe("precision 'high' forward on the kernel pool", () => {
     expect(two.y).toEqual(one.y);
     assertClose(two.rstd, one.rstd, { rtol: 0, atol: 0, label: 'rstd' });
   });
+});
+
+describe('kernel pool under load', () => {
+  it('300 back-to-back LayerNorm forward + backward splits complete', () => {
+    // A stress test of the pool's handshake (@normkit/tensor/node): with the lost-wakeup race of
+    // its first version, this file hung in 1 run of 4 (a blocked main thread: no test timeout).
+    setParallelMinElements(0);
+    setBackwardParallelMinElements(0);
+    const before = runs;
+    const x = randn([1024, 1024], { seed: 7 });
+    const dy = randn([1024, 1024], { seed: 8 });
+    for (let i = 0; i < 300; i++)
+      tidy(() => {
+        const { mean, rstd } = layerNormForward(x, [1024]);
+        layerNormBackward(dy, x, [1024], { mean, rstd });
+      });
+    expect(runs - before).toBe(600);
+  }, 60_000);
 });
