@@ -29,6 +29,11 @@ import {
  * on either side; still, waking a sleeping worker makes a round trip cost ~60 us (norms'
  * bench/pool.bench.ts), so only calls of a few hundred microseconds or more are split.
  */
+/** Doorbell slots: task number posted (main), done (worker), taken (worker). */
+const POSTED = 0;
+const DONE = 1;
+const TAKEN = 2;
+
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { memory, port, doorbell } = workerData;
@@ -36,10 +41,10 @@ const bell = new Int32Array(doorbell);
 const modules = new Map();
 let seen = 0;
 for (;;) {
-  Atomics.wait(bell, 0, seen);
-  seen = Atomics.load(bell, 0);
+  Atomics.wait(bell, ${POSTED}, seen);
+  seen = Atomics.load(bell, ${POSTED});
   if (seen < 0) break;
-  Atomics.store(bell, 2, seen); // taken
+  Atomics.store(bell, ${TAKEN}, seen);
   let received = receiveMessageOnPort(port);
   while (received === undefined) received = receiveMessageOnPort(port); // posted before the bell
   const message = received.message;
@@ -54,8 +59,8 @@ for (;;) {
   } catch (error) {
     port.postMessage({ error: String(error && error.message || error) }); // before the bell
   }
-  Atomics.store(bell, 1, seen);
-  Atomics.notify(bell, 1);
+  Atomics.store(bell, ${DONE}, seen);
+  Atomics.notify(bell, ${DONE});
 }
 `;
 
@@ -92,7 +97,7 @@ export function startKernelPool(options: { threads?: number } = {}): NodeKernelP
   let task = 0;
   for (let i = 1; i < threads; i++) {
     const { port1, port2 } = new MessageChannel();
-    const doorbell = new SharedArrayBuffer(12);
+    const doorbell = new SharedArrayBuffer(4 * 3);
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { memory, port: port2, doorbell },
@@ -114,21 +119,20 @@ export function startKernelPool(options: { threads?: number } = {}): NodeKernelP
         const first = !slot.known.has(key);
         slot.known.add(key);
         slot.port.postMessage({ key, base64: first ? module : '', fn, args: calls[i] });
-        Atomics.store(slot.bell, 0, task);
-        Atomics.notify(slot.bell, 0);
+        Atomics.store(slot.bell, POSTED, task);
+        Atomics.notify(slot.bell, POSTED);
       }
       (instantiateWasm(module)[fn] as (...a: readonly number[]) => void)(...calls[0]!);
       let failure: string | null = null;
       for (let i = 1; i < calls.length; i++) {
         const { bell, port } = slots[i - 1]!;
-        // One load per test: the old loop waited on a second load, which could expect the reply
-        // already stored (and notified) after the first and then sleep forever; that hung about 1
-        // run in 5 of 200 LayerNorm forward + backward splits (bench/pool-stress.ts). The waits are
-        // also bounded, and a task the worker has not taken is rung again: a notify that is ever
-        // lost costs RECHECK_MS, not the process.
-        for (let done = Atomics.load(bell, 1); done !== task; done = Atomics.load(bell, 1)) {
-          const woken = Atomics.wait(bell, 1, done, RECHECK_MS);
-          if (woken === 'timed-out' && Atomics.load(bell, 2) !== task) Atomics.notify(bell, 0);
+        // One load per test: the first version waited on a second load, which could expect the
+        // reply already stored (and notified) after the first and then sleep forever (3 runs of 14
+        // of norms' bench/pool-stress.ts hung). The waits are also bounded, and a task the worker
+        // has not taken is rung again: a notify that is ever lost costs RECHECK_MS, not the process.
+        for (let done = Atomics.load(bell, DONE); done !== task; done = Atomics.load(bell, DONE)) {
+          const woken = Atomics.wait(bell, DONE, done, RECHECK_MS);
+          if (woken === 'timed-out' && Atomics.load(bell, TAKEN) !== task) Atomics.notify(bell, POSTED);
         }
         const reply = receiveMessageOnPort(port) as { message: { error: string } } | undefined;
         if (reply) failure = reply.message.error;
@@ -138,8 +142,8 @@ export function startKernelPool(options: { threads?: number } = {}): NodeKernelP
     async stop() {
       if (getKernelPool() === pool) setKernelPool(null);
       for (const slot of slots) {
-        Atomics.store(slot.bell, 0, -1);
-        Atomics.notify(slot.bell, 0);
+        Atomics.store(slot.bell, POSTED, -1);
+        Atomics.notify(slot.bell, POSTED);
         slot.port.close();
       }
       await Promise.all(slots.map((s) => s.worker.terminate()));
