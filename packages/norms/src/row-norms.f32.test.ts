@@ -220,6 +220,34 @@ describe("precision 'high': the hard rows meet the same bounds", () => {
     }
   });
 
+  it('float64-path rows between float32-lane rows (within a group of 8 partial-sum rows and across)', () => {
+    // rows 1, 4, 5, 9 (|x| ~ 1e30) take the float64 path; the backward's float32 partials cover
+    // rows 0-7, then 8-10
+    const huge = new Set([1, 4, 5, 9]);
+    for (const N of [130, 771]) {
+      const g = new Generator(N);
+      const c = rowsOf(11, N, (r) => (huge.has(r) ? 1e30 * (1 + g.normal()) : r - 5 + 2 * g.normal()), 4);
+      checkBoth(c, `mixed rows [11,${N}]`);
+      checkBoth({ ...c, w: undefined, b: undefined }, `mixed rows [11,${N}] no affine`);
+      // a row's dx does not depend on its neighbours: the float32-lane rows as if alone
+      const fwd = layerNormForward(c.x, [N], { weight: c.w, bias: c.b });
+      const { dx } = layerNormBackward(c.dy, c.x, [N], fwd, { weight: c.w });
+      for (const r of [0, 8, 10]) {
+        const one = (t: Tensor) => tensor(Float32Array.from(values(t).subarray(r * N, (r + 1) * N)), [1, N]);
+        const alone = layerNormBackward(
+          one(c.dy),
+          one(c.x),
+          [N],
+          layerNormForward(one(c.x), [N], { weight: c.w }),
+          {
+            weight: c.w,
+          },
+        );
+        expect(values(alone.dx)).toEqual(values(dx).subarray(r * N, (r + 1) * N));
+      }
+    }
+  });
+
   it('rows of length 1 (var 0: y = bias, dx = 0)', () => {
     checkBoth(
       rowsOf(6, 1, (r) => r - 2.5),

@@ -30,28 +30,24 @@
 // A float32 output below 2^-126 (subnormal) carries, at either precision, an absolute error of a
 // few 2^-149 more. The bounds are checked, hard rows included, by src/row-norms.f32.test.ts.
 
-import { passA, passBAs, sumG32, sumGD32 } from './lib/f32-backward';
-import { backRow64, writeRow64 } from './lib/f32-fallback';
-import { flush32, write32 } from './lib/f32-loops';
-import { devSums, sum32, sumD, sumDD } from './lib/f32-stats';
-import { HAS_B, HAS_W, RMS, TOTALS, WANT_DB, WANT_DW, WANT_DX } from './lib/row-loops';
-import { at4, at8, narrow, widen, zero64 } from './lib/simd';
+import { writeRow64 } from './lib/f32-fallback';
+import { write32 } from './lib/f32-loops';
+import { devSums, HIGH, LOW, RATIO2, sum32, sumD, sumDD, TINY } from './lib/f32-stats';
+import { HAS_B, HAS_W, RMS } from './lib/row-loops';
+import { at4, at8, widen } from './lib/simd';
 import { lnStats, resetHint, rmsStats, statMean, statRstd } from './lib/stats';
 
-/** sum(d^2) / n below this: float32 squares may have underflowed (std < ~1e-15): fall back */
-const TINY: f64 = 7.888609052210118e-31; // 2^-100
-/** rstd, k, c outside [2^-100, 2^100]: not safely a normal float32 in products: fall back */
-const LOW: f64 = 7.888609052210118e-31; // 2^-100
-const HIGH: f64 = 1.2676506002282294e30; // 2^100
-/** |mean| / std above 2^22: the two-float32 mean would move xhat by more than u / 4: fall back */
-const RATIO2: f64 = 17592186044416; // (2^22)^2
-
 /**
- * LayerNorm's shift: the mean of the row, or for rows longer than LONG the mean of their first
- * SAMPLE values: within ~std / sqrt(SAMPLE) of the mean, so c^2 <= var / 16 holds for all but ~0.5%
- * of rows of independent values (those take one more pass) and the row is read twice, not three
- * times ([2048, 4096]: 4.7 -> 4.2 ms). Shorter rows are read whole: that first light pass brings
- * the row into L1 for the other two, and sampling measured slower at [8192, 768] (2.5 -> 3.2 ms).
+ * LayerNorm's shift k. While rows come centered (the last row had |mean| <= std / 4, as the
+ * 'highest' statistics' hint in lib/stats.ts), k = 0: d = x needs no subtraction and k no pass of
+ * its own (centered rows [32, 768], in cache: 0.675 -> 0.572 ns per value, minimum of 6 processes;
+ * rows offset by up to +-2 std, as the bench's, miss the hint ~11% of the time and pay a pass:
+ * 0.686 -> 0.708). After a row that is not, k = the mean of the row, or for rows
+ * longer than LONG the mean of their first SAMPLE values: within ~std / sqrt(SAMPLE) of the mean,
+ * so c^2 <= var / 16 holds for all but ~0.5% of rows of independent values (those take one more
+ * pass) and the row is read twice, not three times ([2048, 4096]: 4.7 -> 4.2 ms). Shorter rows are
+ * read whole: that first light pass brings the row into L1 for the other two, and sampling
+ * measured slower at [8192, 768] (2.5 -> 3.2 ms).
  */
 const SAMPLE = 128;
 const LONG = 2048;
@@ -63,34 +59,43 @@ const GROUP = 4;
 /** statistics of the last lnHigh/rmsHigh call that returned true */
 let hMean: f64 = 0;
 let hRstd: f64 = 0;
+/** whether lnHigh tries k = 0 first: the last row's |mean| <= std / 4 (reset per call) */
+let hCentered = true;
 
 /**
  * LayerNorm statistics in float32 lanes (the corrected two-pass algorithm with a float32 shift):
- *   k = f32(sum(x) / n) (blocked, f32-stats.ts; long rows: the first SAMPLE values),  d = x - k,
- *   c = sum(d) / n,  var = sum(d^2) / n - c^2,  mean = k + c,  rstd = 1 / sqrt(var + eps).
+ *   k = 0 or f32(sum(x) / n) (blocked, f32-stats.ts; long rows: the first SAMPLE values),
+ *   d = x - k,  c = sum(d) / n,  var = sum(d^2) / n - c^2,  mean = k + c,  rstd = 1 / sqrt(var + eps).
  * With c^2 <= var / 16 (else one more pass with k = mean): mean within 4.2 u std, rstd within
  * 4.3 u (the analysis at the top). Returns false (the caller falls back) for rows where that analysis does not hold in float32:
  * NaN/Infinity or |x| near float32 overflow (a sum is not finite), constant or nearly constant rows
  * (sum(d^2) / n < 2^-100: squares may underflow), |mean| > 2^22 std, rstd outside [2^-100, 2^100].
  */
 function lnHigh(p: usize, n: i32, eps: f64): bool {
-  const head = n > LONG ? SAMPLE : n;
-  let k = sum32(p, head) / <f64>head;
+  const tryZero = hCentered;
+  let k: f64 = 0;
+  if (!tryZero) {
+    const head = n > LONG ? SAMPLE : n;
+    k = sum32(p, head) / <f64>head;
+  }
   for (let pass = 0; pass < 2; pass++) {
     const kh = <f32>k;
     if (!(Math.abs(kh) < Infinity)) return false;
-    inline.always(devSums(p, n, kh, true));
+    if (pass === 0 && tryZero) inline.always(devSums(p, n, 0, false, true));
+    else inline.always(devSums(p, n, kh, true, true));
     const s2 = sumDD;
     if (!(s2 >= TINY * <f64>n && s2 < Infinity)) return false;
     const c = sumD / <f64>n;
     const v = s2 / <f64>n - c * c;
     const m = <f64>kh + c;
     if (c * c <= v * 0.0625) {
+      hCentered = m * m <= v * 0.0625;
       if (m * m > RATIO2 * v) return false;
       hMean = m;
       hRstd = 1 / Math.sqrt(v + eps);
       return hRstd >= LOW && hRstd <= HIGH;
     }
+    hCentered = false;
     k = m;
   }
   return false;
@@ -98,7 +103,7 @@ function lnHigh(p: usize, n: i32, eps: f64): bool {
 
 /** RMSNorm: var = sum(x^2) / n in float32 lanes (within 4 u), rstd within 2 u; false as lnHigh. */
 function rmsHigh(p: usize, n: i32, eps: f64): bool {
-  inline.always(devSums(p, n, 0, false));
+  inline.always(devSums(p, n, 0, false, false));
   const s2 = sumDD;
   if (!(s2 >= TINY * <f64>n && s2 < Infinity)) return false;
   hMean = 0;
@@ -131,6 +136,7 @@ export function rowsForwardHigh(
   if (flags & HAS_B) widen(b, b64, N);
   const rms = (flags & RMS) !== 0;
   resetHint();
+  hCentered = true;
   const group = N <= SHORT ? GROUP : 1;
   for (let r0 = 0; r0 < M; r0 += group) {
     const r1 = min(M, r0 + group);
@@ -189,109 +195,4 @@ function write32As(
   else inline.always(write32(px, py, N, mh, ml, rs, w, b, false, false, true));
 }
 
-/** Rows whose dWeight/dBias partials are summed in float32 before the float64 totals. */
-const ROWS32 = 8;
-/** rstd outside [2^-60, 2^60]: rstd^3 and the products could leave float32's normal range */
-const S_LOW: f64 = 8.673617379884035e-19; // 2^-60
-const S_HIGH: f64 = 1.152921504606847e18; // 2^60
-
-/**
- * Gradients of rowsForwardHigh from the saved float64 mean/rstd, in float32 lanes
- * (f32-backward.ts): g = dy * w, mean = mh + ml (two float32), d' = x - mh,
- *   G = sum(g), GD = sum(g * d') - ml G   (blocked into float64)
- *   k = rstd^3 GD / N,  c = rstd G / N,  c' = c - ml k,  e = ml rstd   (float64, then float32)
- *   dx = (g * rs - d' * k) - c',  pW += dy * (d' * rs - e),  pB += dy   (float32)
- * the partials pW/pB cover ROWS32 rows, then go to float64 totals, rounded once into dW/dB.
- * With flag TOTALS the totals stay in scratch (float64 [N, 3N)) and dW/dB are not written.
- * Bounds (the analysis at the top):
- *   |dx - dx*| <= 14 u rstd (|g| + mean|g| + (1 + |xhat|) mean|g xhat|),
- *   |dW - dW*| <= 14 u sum_rows |dy| (1 + |xhat|),  |dB - dB*| <= 8 u sum_rows |dy|
- * (RMSNorm: no mean|g| term). Rows with rstd outside [2^-60, 2^60], |mean| rstd > 2^22, or k, c not
- * safely normal float32 numbers take the float64 path (f32-fallback.ts).
- * scratch: float64 [5N]: weight widened, dW/dB totals, a float64 row, float32 partials [2N].
- */
-export function rowsBackwardHigh(
-  dy: usize,
-  x: usize,
-  M: i32,
-  N: i32,
-  w: usize,
-  mean: usize,
-  rstd: usize,
-  dx: usize,
-  dW: usize,
-  dB: usize,
-  flags: i32,
-  scratch: usize,
-): void {
-  const w64 = scratch;
-  const tW = at8(scratch, N);
-  const tB = at8(scratch, 2 * N);
-  const dRow = at8(scratch, 3 * N);
-  const pW = at8(scratch, 4 * N);
-  const pB = at4(pW, N);
-  const rms = (flags & RMS) !== 0;
-  const params = (flags & (WANT_DW | WANT_DB)) !== 0;
-  const wantDx = (flags & WANT_DX) !== 0;
-  if (flags & HAS_W) widen(w, w64, N);
-  if (params) {
-    zero64(tW, 2 * N);
-    zero64(pW, N);
-  }
-  for (let r0 = 0; r0 < M; r0 += ROWS32) {
-    const r1 = min(M, r0 + ROWS32);
-    for (let r = r0; r < r1; r++) {
-      const o = r * N;
-      const m = rms ? 0 : load<f64>(at8(mean, r));
-      const s = load<f64>(at8(rstd, r));
-      const mh = <f32>m;
-      const ml = m - <f64>mh;
-      let k: f64 = 0;
-      let c: f64 = 0;
-      const ok = statsOk(m, s);
-      if (ok && wantDx) {
-        passA(at4(dy, o), at4(x, o), N, mh, w, flags);
-        const gd = sumGD32 - ml * sumG32;
-        k = (s * s * s * gd) / <f64>N;
-        c = rms ? 0 : (s * sumG32) / <f64>N;
-      }
-      if (!(ok && safe32(k) && safe32(c))) {
-        backRow64(at4(dy, o), at4(x, o), at4(dx, o), N, m, s, w64, dRow, tW, tB, flags);
-        continue;
-      }
-      passBAs(
-        at4(dy, o),
-        at4(x, o),
-        at4(dx, o),
-        N,
-        mh,
-        <f32>s,
-        <f32>(ml * s),
-        <f32>k,
-        <f32>(c - ml * k),
-        w,
-        pW,
-        pB,
-        flags,
-      );
-    }
-    if (params) {
-      flush32(pW, tW, N);
-      flush32(pB, tB, N);
-    }
-  }
-  if (flags & TOTALS) return;
-  if (flags & WANT_DW) narrow(tW, dW, N);
-  if (flags & WANT_DB) narrow(tB, dB, N);
-}
-
-/** whether a row's saved statistics allow float32 lanes */
-function statsOk(m: f64, s: f64): bool {
-  return s >= S_LOW && s <= S_HIGH && m * m * (s * s) <= RATIO2;
-}
-
-/** a float64 that is 0 or safely a normal float32 with room for a product: |v| in [2^-100, 2^100] */
-function safe32(v: f64): bool {
-  const a = Math.abs(v);
-  return a === 0 || (a >= LOW && a <= HIGH);
-}
+export { rowsBackwardHigh } from './lib/f32-rows-backward';

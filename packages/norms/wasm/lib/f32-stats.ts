@@ -7,6 +7,15 @@
 // last block are widened one by one (depth 0), scalar tails are added in float64.
 import { at4 } from './simd';
 
+// The domain of the float32-lane analysis (wasm/row-norms-f32.ts): rows outside it fall back.
+/** sum(d^2) / n below this: float32 squares may have underflowed (std < ~1e-15): fall back */
+export const TINY: f64 = 7.888609052210118e-31; // 2^-100
+/** rstd, k, c outside [2^-100, 2^100]: not safely a normal float32 in products: fall back */
+export const LOW: f64 = 7.888609052210118e-31; // 2^-100
+export const HIGH: f64 = 1.2676506002282294e30; // 2^100
+/** |mean| / std above 2^22: the two-float32 mean would move xhat by more than u / 4: fall back */
+export const RATIO2: f64 = 17592186044416; // (2^22)^2
+
 /** results of devSums: sum(d), sum(d^2) */
 export let sumD: f64 = 0;
 export let sumDD: f64 = 0;
@@ -56,18 +65,19 @@ export function sum32(p: usize, n: i32): f64 {
   return s;
 }
 
-/** d = x - k in float32 lanes (centered), or x (RMSNorm) */
-function dev(p: usize, o: usize, k: v128, centered: bool): v128 {
+/** d = x - k in float32 lanes (shifted), or x */
+function dev(p: usize, o: usize, k: v128, shifted: bool): v128 {
   const x = v128.load(p + o);
-  return centered ? f32x4.sub(x, k) : x;
+  return shifted ? f32x4.sub(x, k) : x;
 }
 
 /**
  * sumD = sum(d), sumDD = sum(d^2) over the n float32 at p, d = x - k in float32 for a float32 shift
- * k (centered: exact by Sterbenz's lemma when x is within a factor 2 of k, else rounded once, within
- * u |d|), or d = x (RMSNorm: sumD is not computed). Inlined with constant `centered`.
+ * k (shifted: exact by Sterbenz's lemma when x is within a factor 2 of k, else rounded once, within
+ * u |d|), or d = x (k = 0: nothing to subtract). Without `summed` (RMSNorm) sumD is not computed.
+ * Inlined with constant `shifted` and `summed`.
  */
-export function devSums(p: usize, n: i32, kf: f32, centered: bool): void {
+export function devSums(p: usize, n: i32, kf: f32, shifted: bool, summed: bool): void {
   const k = f32x4.splat(kf);
   let s0 = f64x2.splat(0);
   let s1 = s0;
@@ -76,19 +86,19 @@ export function devSums(p: usize, n: i32, kf: f32, centered: bool): void {
   let i = 0;
   for (; i + 32 <= n; i += 32) {
     const q = at4(p, i);
-    let d0 = dev(q, 0, k, centered);
-    let d1 = dev(q, 16, k, centered);
-    let d2 = dev(q, 32, k, centered);
-    let d3 = dev(q, 48, k, centered);
-    const ta = centered ? f32x4.add(f32x4.add(d0, d1), f32x4.add(d2, d3)) : d0;
+    let d0 = dev(q, 0, k, shifted);
+    let d1 = dev(q, 16, k, shifted);
+    let d2 = dev(q, 32, k, shifted);
+    let d3 = dev(q, 48, k, shifted);
+    const ta = summed ? f32x4.add(f32x4.add(d0, d1), f32x4.add(d2, d3)) : d0;
     const ua = f32x4.add(
       f32x4.add(f32x4.mul(d0, d0), f32x4.mul(d1, d1)),
       f32x4.add(f32x4.mul(d2, d2), f32x4.mul(d3, d3)),
     );
-    d0 = dev(q, 64, k, centered);
-    d1 = dev(q, 80, k, centered);
-    d2 = dev(q, 96, k, centered);
-    d3 = dev(q, 112, k, centered);
+    d0 = dev(q, 64, k, shifted);
+    d1 = dev(q, 80, k, shifted);
+    d2 = dev(q, 96, k, shifted);
+    d3 = dev(q, 112, k, shifted);
     const u = f32x4.add(
       ua,
       f32x4.add(
@@ -98,18 +108,18 @@ export function devSums(p: usize, n: i32, kf: f32, centered: bool): void {
     );
     q0 = f64x2.add(q0, lo(u));
     q1 = f64x2.add(q1, hi(u));
-    if (centered) {
+    if (summed) {
       const t = f32x4.add(ta, f32x4.add(f32x4.add(d0, d1), f32x4.add(d2, d3)));
       s0 = f64x2.add(s0, lo(t));
       s1 = f64x2.add(s1, hi(t));
     }
   }
   for (; i + 4 <= n; i += 4) {
-    const d = dev(at4(p, i), 0, k, centered);
+    const d = dev(at4(p, i), 0, k, shifted);
     const u = f32x4.mul(d, d);
     q0 = f64x2.add(q0, lo(u));
     q1 = f64x2.add(q1, hi(u));
-    if (centered) {
+    if (summed) {
       s0 = f64x2.add(s0, lo(d));
       s1 = f64x2.add(s1, hi(d));
     }
@@ -118,7 +128,7 @@ export function devSums(p: usize, n: i32, kf: f32, centered: bool): void {
   let t2 = total(q0, q1);
   for (; i < n; i++) {
     const x = load<f32>(at4(p, i));
-    const d = centered ? x - kf : x;
+    const d = shifted ? x - kf : x;
     t1 += <f64>d;
     t2 += <f64>(d * d);
   }
