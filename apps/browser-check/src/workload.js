@@ -1,0 +1,151 @@
+// The workload that runs both in Node and in a browser page (src/page.html): the kernels of
+// @normkit/tensor and @normkit/norms on the wasm backend, each compared with the JS backend (the
+// oracle) in the same runtime, and a short seeded GPT training run. It returns, per output, an
+// FNV-1a digest of its bytes, so run.mjs can check that a browser computes the very same bits as
+// Node, and the largest difference from the JS backend relative to the largest |value|.
+
+import { AdamW } from '@normkit/nn';
+import * as norms from '@normkit/norms';
+import * as nk from '@normkit/tensor';
+import { GPT, train } from '@normkit/transformer';
+
+/** FNV-1a (32 bit) of the bytes of a tensor's data, as 8 hex digits */
+function digest(t) {
+  const a = t.data;
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** max |a - b| / max |b| over the elements (0 when both are all zeros) */
+function relDiff(a, b) {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    d = Math.max(d, Math.abs(a.data[i] - b.data[i]));
+    m = Math.max(m, Math.abs(b.data[i]));
+  }
+  return m === 0 ? d : d / m;
+}
+
+/** copies of a result's tensors (the next backend's run must not overwrite them) */
+function snapshot(outputs) {
+  return Object.fromEntries(
+    Object.entries(outputs)
+      .filter(([, t]) => t instanceof nk.Tensor)
+      .map(([k, t]) => [k, nk.tensor(t.data.slice(), t.shape, { dtype: t.dtype })]),
+  );
+}
+
+/** the kernels: name -> function returning named output tensors (inputs fixed by the seed) */
+function kernels() {
+  const g = (seed) => ({ seed });
+  const x = nk.randn([64, 768], { ...g(1), mean: 0.5, std: 2 });
+  const dy = nk.randn([64, 768], g(2));
+  const w = nk.randn([768], { ...g(3), mean: 1, std: 0.1 });
+  const b = nk.randn([768], g(4));
+  const img = nk.randn([4, 32, 8, 8], { ...g(5), mean: -1, std: 3 });
+  const dimg = nk.randn([4, 32, 8, 8], g(6));
+  const cw = nk.randn([32], { ...g(7), mean: 1, std: 0.1 });
+  const a = nk.randn([96, 80], g(8));
+  const c = nk.randn([80, 72], g(9));
+  const ln = () => norms.layerNormForward(x, [768], { weight: w, bias: b });
+  const rms = () => norms.rmsNormForward(x, [768], { weight: w });
+  const lnBack = (p) => () => {
+    norms.setNormPrecision(p);
+    try {
+      const f = ln();
+      return { ...f, ...norms.layerNormBackward(dy, x, [768], f, { weight: w }) };
+    } finally {
+      norms.setNormPrecision('highest');
+    }
+  };
+  const rmsBack = (p) => () => {
+    norms.setNormPrecision(p);
+    try {
+      const f = rms();
+      return { ...f, ...norms.rmsNormBackward(dy, x, [768], f, { weight: w }) };
+    } finally {
+      norms.setNormPrecision('highest');
+    }
+  };
+  return {
+    'layerNorm fwd+bwd highest': lnBack('highest'),
+    'layerNorm fwd+bwd high': lnBack('high'),
+    'rmsNorm fwd+bwd highest': rmsBack('highest'),
+    'rmsNorm fwd+bwd high': rmsBack('high'),
+    'batchNorm fwd+bwd': () => {
+      const f = norms.batchNormForward(img, { weight: cw, bias: cw, training: true });
+      return { ...f, ...norms.batchNormBackward(dimg, img, f, { weight: cw }) };
+    },
+    'groupNorm fwd+bwd': () => {
+      const f = norms.groupNormForward(img, 8, { weight: cw, bias: cw });
+      return { ...f, ...norms.groupNormBackward(dimg, img, 8, f, { weight: cw }) };
+    },
+    matmul: () => ({ y: nk.matmul(a, c) }),
+    softmax: () => ({ y: nk.softmax(x) }),
+    gelu: () => ({ y: nk.gelu(x) }),
+  };
+}
+
+/** a seeded 30-step GPT run (the transformer README's model, smaller): the losses */
+async function gptLosses() {
+  const text = 'to be or not to be, that is the question. ';
+  const chars = [...new Set(text)].sort();
+  const ids = [...text.repeat(4)].map((ch) => chars.indexOf(ch));
+  const model = new GPT({ vocabSize: chars.length, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 32, seed: 0 });
+  const losses = [];
+  await train({
+    model,
+    optimizer: new AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0 }),
+    steps: 30,
+    data: (_step, rng) => {
+      const starts = [0, 1, 2, 3].map(() => rng.integer(0, ids.length - 17));
+      return {
+        idx: starts.map((s) => ids.slice(s, s + 16)),
+        targets: starts.map((s) => ids.slice(s + 1, s + 17)),
+      };
+    },
+    onStep: (s) => losses.push(s.loss),
+  });
+  return losses;
+}
+
+/**
+ * Runs everything; returns { env, kernels: [{ name, outputs: { out: digest }, relDiffJs }], gpt }.
+ * The backend is left as it was found.
+ */
+export async function runWorkload() {
+  const before = nk.getBackend();
+  const env = {
+    wasmSupported: nk.wasmSupported(),
+    sharedMemorySupported: nk.sharedMemorySupported(),
+    backend: before,
+  };
+  nk.setBackend('wasm');
+  env.memoryShared = nk.isWasmMemoryShared();
+  const results = [];
+  try {
+    for (const [name, run] of Object.entries(kernels())) {
+      nk.setBackend('wasm');
+      const wasm = snapshot(run());
+      nk.setBackend('js');
+      const js = snapshot(run());
+      const outputs = {};
+      let rel = 0;
+      for (const [k, t] of Object.entries(wasm)) {
+        outputs[k] = digest(t);
+        rel = Math.max(rel, relDiff(t, js[k]));
+      }
+      results.push({ name, outputs, relDiffJs: rel });
+    }
+    nk.setBackend('wasm');
+    const wasmLosses = await gptLosses();
+    nk.setBackend('js');
+    const jsLosses = await gptLosses();
+    return { env, kernels: results, gpt: { wasm: wasmLosses, js: jsLosses } };
+  } finally {
+    nk.setBackend(before);
+  }
+}
