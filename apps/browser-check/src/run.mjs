@@ -11,7 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runWorkload } from './workload.js';
+import { startKernelPool } from '@normkit/tensor/node';
+import { runPoolPhase, runWorkload } from './workload.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packages = resolve(here, '../../../packages');
@@ -57,6 +58,10 @@ function findChromium() {
   return candidates.find((p) => p && existsSync(p)) ?? null;
 }
 
+/** the pool phase's median times */
+const times = (t) =>
+  `matmul 512^3 ${t.matmulMs.toFixed(2)} ms, layerNorm [2048,768] 'high' fwd+bwd ${t.layerNormHighMs.toFixed(2)} ms`;
+
 let passed = 0;
 let failed = 0;
 function check(ok, label, detail = '') {
@@ -91,6 +96,25 @@ function compare(mode, node, browser) {
       `maxdiff ${k.relDiffJs.toExponential(2)}`,
     );
   }
+  if (isolated) {
+    const p = browser.pool;
+    check(p !== undefined, `${mode}: the Web Worker pool ran`);
+    if (p) {
+      check(p.workerCalls > 0, `${mode}: pool: calls ran in a worker`, `${p.workerCalls}`);
+      for (const o of p.outputs) {
+        const params = Object.keys(o.differ).every((k) => k === 'dWeight' || k === 'dBias');
+        const worst = Math.max(0, ...Object.values(o.differ));
+        check(
+          params && worst <= 1e-6,
+          `${mode}: pool: ${o.name}: same bytes as one thread (dWeight/dBias within 1e-6)`,
+          `same: ${o.same.join(' ')}${worst ? `; ${Object.entries(o.differ).map(([k, v]) => `${k} ${v.toExponential(1)}`)}` : ''}`,
+        );
+      }
+      console.log(
+        `     ${mode}: one thread: ${times(p.oneThread)}; pool of 2 (Web Workers): ${times(p.pool)}`,
+      );
+    }
+  }
   for (const backend of ['wasm', 'js']) {
     const i = firstDiff(browser.gpt[backend], node.gpt[backend]);
     const last = browser.gpt[backend].at(-1);
@@ -115,6 +139,13 @@ const t0 = performance.now();
 const node = await runWorkload();
 console.log(
   `Node ${process.version}: workload in ${((performance.now() - t0) / 1000).toFixed(1)} s, memory shared: ${node.env.memoryShared}`,
+);
+const nodePool = await runPoolPhase(() => {
+  const pool = startKernelPool({ threads: 2 });
+  return { ...pool, stop: () => void pool.stop(), whenReady: async () => {} };
+});
+console.log(
+  `     Node: one thread: ${times(nodePool.oneThread)}; pool of 2 (worker_threads): ${times(nodePool.pool)}`,
 );
 
 const server = createServer(serve);

@@ -149,3 +149,82 @@ export async function runWorkload() {
     nk.setBackend(before);
   }
 }
+
+/** median wall time (ms) of `reps` runs of f after one warm-up */
+function medianMs(f, reps = 21) {
+  f();
+  const t = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    f();
+    t.push(performance.now() - t0);
+  }
+  return t.sort((a, b) => a - b)[reps >> 1];
+}
+
+/** calls big enough to split over a kernel pool (norms' and the matmul's thresholds) */
+function poolKernels() {
+  const x = nk.randn([2048, 768], { seed: 11, mean: 0.5, std: 2 });
+  const dy = nk.randn([2048, 768], { seed: 12 });
+  const w = nk.randn([768], { seed: 13, mean: 1, std: 0.1 });
+  const a = nk.randn([512, 512], { seed: 14 });
+  const c = nk.randn([512, 512], { seed: 15 });
+  // preallocated outputs: the times are the kernels', not the allocator's
+  const f64 = { dtype: 'float64' };
+  const fwd = { y: nk.zeros([2048, 768]), mean: nk.zeros([2048], f64), rstd: nk.zeros([2048], f64) };
+  const bwd = { dx: nk.zeros([2048, 768]), dWeight: nk.zeros([768]), dBias: nk.zeros([768]) };
+  const prod = nk.zeros([512, 512]);
+  const ln = (p) => () => {
+    norms.setNormPrecision(p);
+    try {
+      const f = norms.layerNormForward(x, [768], { weight: w, bias: w, out: fwd });
+      return { ...f, ...norms.layerNormBackward(dy, x, [768], f, { weight: w, out: bwd }) };
+    } finally {
+      norms.setNormPrecision('highest');
+    }
+  };
+  return {
+    'layerNorm [2048,768] highest': ln('highest'),
+    'layerNorm [2048,768] high': ln('high'),
+    'matmul 512^3': () => ({ y: nk.matmul(a, c, prod) }),
+  };
+}
+
+/**
+ * The kernels of poolKernels() without a pool, then with the pool `startPool()` returns (a
+ * WebKernelPool in a page): per output whether the bytes are the same (y, mean, rstd, dx must be:
+ * rows are split, not reordered; dWeight/dBias add per-range float64 totals, so relDiff), the
+ * pool's stats, and the median times of matmul 512^3 and LayerNorm [2048,768] 'high' both ways.
+ */
+export async function runPoolPhase(startPool) {
+  nk.setBackend('wasm');
+  const cases = Object.entries(poolKernels());
+  const base = cases.map(([, run]) => snapshot(run()));
+  const time = () => ({
+    matmulMs: medianMs(cases[2][1]),
+    layerNormHighMs: medianMs(cases[1][1]),
+  });
+  const one = time();
+  const pool = startPool();
+  try {
+    for (const [, run] of cases) run(); // posts the modules to the workers
+    await pool.whenReady();
+    const before = pool.stats?.().worker ?? 0;
+    const outputs = cases.map(([name, run], i) => {
+      const out = snapshot(run());
+      return {
+        name,
+        same: Object.keys(out).filter((k) => digest(out[k]) === digest(base[i][k])),
+        differ: Object.fromEntries(
+          Object.keys(out)
+            .filter((k) => digest(out[k]) !== digest(base[i][k]))
+            .map((k) => [k, relDiff(out[k], base[i][k])]),
+        ),
+      };
+    });
+    const workerCalls = (pool.stats?.().worker ?? Number.NaN) - before;
+    return { outputs, workerCalls, oneThread: one, pool: time() };
+  } finally {
+    pool.stop();
+  }
+}

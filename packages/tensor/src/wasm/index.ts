@@ -19,4 +19,5 @@ export {
   type WasmMemoryStats,
   wasmMemoryStats,
 } from './storage.js';
+export { startWebKernelPool, type WebKernelPool, type WebWorkerLike } from './web-pool.js';
 export type { WasmExports, WasmMemory } from './webassembly.js';

@@ -1,12 +1,12 @@
 /**
  * A pool of threads that run wasm kernels on the one shared wasm memory (Phase 2 of Issue 9,
  * experimental). Core code only knows this interface, so it stays browser-safe: Node registers a
- * worker_threads pool from `@normkit/tensor/node` (startKernelPool); browsers could register Web
- * Workers the same way (they need crossOriginIsolated for a shared memory).
+ * worker_threads pool from `@normkit/tensor/node` (startKernelPool); browsers a Web Worker pool
+ * (wasm/web-pool.ts, startWebKernelPool; they need crossOriginIsolated for a shared memory).
  *
  * A kernel that splits its rows calls `run(module, fn, calls)`: calls[0] runs on this thread,
  * calls[i] on worker i - 1, each as `exports[fn](...calls[i])` of the module instantiated on the
- * same memory; run returns when all are done (the calling thread blocks: Node's main thread may).
+ * same memory; run returns when all are done (the calling thread blocks, or in a page spins).
  * Every call must write disjoint memory and use its own scratch. Off by default: no pool, no
  * threads; a pool is only used when the memory is shared (workers cannot see a plain one).
  */
