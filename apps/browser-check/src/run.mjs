@@ -145,7 +145,7 @@ const nodePool = await runPoolPhase(() => {
   return { ...pool, stop: () => void pool.stop(), whenReady: async () => {} };
 });
 console.log(
-  `     Node: one thread: ${times(nodePool.oneThread)}; pool of 2 (worker_threads): ${times(nodePool.pool)}`,
+  `     Node: one thread: ${times(nodePool.oneThread)}; pool of 2 (worker_threads, ${nodePool.workerCalls} calls in the worker): ${times(nodePool.pool)}`,
 );
 
 const server = createServer(serve);

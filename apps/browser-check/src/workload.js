@@ -38,6 +38,16 @@ function snapshot(outputs) {
   );
 }
 
+/** f run at the norms precision p (then 'highest', the default, again) */
+const atPrecision = (p, f) => () => {
+  norms.setNormPrecision(p);
+  try {
+    return f();
+  } finally {
+    norms.setNormPrecision('highest');
+  }
+};
+
 /** the kernels: name -> function returning named output tensors (inputs fixed by the seed) */
 function kernels() {
   const g = (seed) => ({ seed });
@@ -50,26 +60,16 @@ function kernels() {
   const cw = nk.randn([32], { ...g(7), mean: 1, std: 0.1 });
   const a = nk.randn([96, 80], g(8));
   const c = nk.randn([80, 72], g(9));
-  const ln = () => norms.layerNormForward(x, [768], { weight: w, bias: b });
-  const rms = () => norms.rmsNormForward(x, [768], { weight: w });
-  const lnBack = (p) => () => {
-    norms.setNormPrecision(p);
-    try {
-      const f = ln();
+  const lnBack = (p) =>
+    atPrecision(p, () => {
+      const f = norms.layerNormForward(x, [768], { weight: w, bias: b });
       return { ...f, ...norms.layerNormBackward(dy, x, [768], f, { weight: w }) };
-    } finally {
-      norms.setNormPrecision('highest');
-    }
-  };
-  const rmsBack = (p) => () => {
-    norms.setNormPrecision(p);
-    try {
-      const f = rms();
+    });
+  const rmsBack = (p) =>
+    atPrecision(p, () => {
+      const f = norms.rmsNormForward(x, [768], { weight: w });
       return { ...f, ...norms.rmsNormBackward(dy, x, [768], f, { weight: w }) };
-    } finally {
-      norms.setNormPrecision('highest');
-    }
-  };
+    });
   return {
     'layerNorm fwd+bwd highest': lnBack('highest'),
     'layerNorm fwd+bwd high': lnBack('high'),
@@ -150,16 +150,28 @@ export async function runWorkload() {
   }
 }
 
-/** median wall time (ms) of `reps` runs of f after one warm-up */
-function medianMs(f, reps = 21) {
-  f();
-  const t = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    f();
-    t.push(performance.now() - t0);
+/**
+ * Median wall times (ms) of f without and with the installed pool, interleaved rep by rep (the
+ * pool uninstalled for the one-thread runs), after one warm-up each: a noisy machine then slows
+ * both alike.
+ */
+function interleavedMs(f, pool, reps = 21) {
+  const one = [];
+  const two = [];
+  for (let i = -1; i < reps; i++) {
+    for (const [times, installed] of [
+      [one, null],
+      [two, pool],
+    ]) {
+      nk.setKernelPool(installed);
+      const t0 = performance.now();
+      f();
+      if (i >= 0) times.push(performance.now() - t0);
+    }
   }
-  return t.sort((a, b) => a - b)[reps >> 1];
+  nk.setKernelPool(pool);
+  const median = (t) => t.sort((a, b) => a - b)[reps >> 1];
+  return [median(one), median(two)];
 }
 
 /** calls big enough to split over a kernel pool (norms' and the matmul's thresholds) */
@@ -174,15 +186,11 @@ function poolKernels() {
   const fwd = { y: nk.zeros([2048, 768]), mean: nk.zeros([2048], f64), rstd: nk.zeros([2048], f64) };
   const bwd = { dx: nk.zeros([2048, 768]), dWeight: nk.zeros([768]), dBias: nk.zeros([768]) };
   const prod = nk.zeros([512, 512]);
-  const ln = (p) => () => {
-    norms.setNormPrecision(p);
-    try {
+  const ln = (p) =>
+    atPrecision(p, () => {
       const f = norms.layerNormForward(x, [768], { weight: w, bias: w, out: fwd });
       return { ...f, ...norms.layerNormBackward(dy, x, [768], f, { weight: w, out: bwd }) };
-    } finally {
-      norms.setNormPrecision('highest');
-    }
-  };
+    });
   return {
     'layerNorm [2048,768] highest': ln('highest'),
     'layerNorm [2048,768] high': ln('high'),
@@ -194,22 +202,18 @@ function poolKernels() {
  * The kernels of poolKernels() without a pool, then with the pool `startPool()` returns (a
  * WebKernelPool in a page): per output whether the bytes are the same (y, mean, rstd, dx must be:
  * rows are split, not reordered; dWeight/dBias add per-range float64 totals, so relDiff), the
- * pool's stats, and the median times of matmul 512^3 and LayerNorm [2048,768] 'high' both ways.
+ * pool's stats, and the median times of matmul 512^3 and LayerNorm [2048,768] 'high' both ways
+ * (interleaved).
  */
 export async function runPoolPhase(startPool) {
   nk.setBackend('wasm');
   const cases = Object.entries(poolKernels());
   const base = cases.map(([, run]) => snapshot(run()));
-  const time = () => ({
-    matmulMs: medianMs(cases[2][1]),
-    layerNormHighMs: medianMs(cases[1][1]),
-  });
-  const one = time();
   const pool = startPool();
   try {
     for (const [, run] of cases) run(); // posts the modules to the workers
     await pool.whenReady();
-    const before = pool.stats?.().worker ?? 0;
+    const before = pool.stats().worker;
     const outputs = cases.map(([name, run], i) => {
       const out = snapshot(run());
       return {
@@ -222,8 +226,15 @@ export async function runPoolPhase(startPool) {
         ),
       };
     });
-    const workerCalls = (pool.stats?.().worker ?? Number.NaN) - before;
-    return { outputs, workerCalls, oneThread: one, pool: time() };
+    const workerCalls = pool.stats().worker - before;
+    const [matmulOne, matmulPool] = interleavedMs(cases[2][1], pool);
+    const [lnOne, lnPool] = interleavedMs(cases[1][1], pool);
+    return {
+      outputs,
+      workerCalls,
+      oneThread: { matmulMs: matmulOne, layerNormHighMs: lnOne },
+      pool: { matmulMs: matmulPool, layerNormHighMs: lnPool },
+    };
   } finally {
     pool.stop();
   }

@@ -28,6 +28,7 @@ describe('startKernelPool', () => {
       [0, at(32), at(96), at(160), 32, 0],
     ]);
     expect(Array.from(f32.subarray(128))).toEqual(Array.from({ length: 64 }, (_, j) => 1001 * j));
+    expect(pool.stats()).toEqual({ worker: 1, local: 1 });
   });
 
   it('reports a trap in a worker as an error of run, and keeps working', () => {

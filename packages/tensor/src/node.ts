@@ -75,6 +75,8 @@ interface Slot {
 }
 
 export interface NodeKernelPool extends KernelPool {
+  /** Calls run by a worker and by this thread since the start (as the Web Worker pool's). */
+  stats(): { worker: number; local: number };
   /** Stop the workers and uninstall the pool. */
   stop(): Promise<void>;
 }
@@ -95,6 +97,7 @@ export function startKernelPool(options: { threads?: number } = {}): NodeKernelP
   const slots: Slot[] = [];
   const keys = new Map<string, string>();
   let task = 0;
+  const counts = { worker: 0, local: 0 };
   for (let i = 1; i < threads; i++) {
     const { port1, port2 } = new MessageChannel();
     const doorbell = new SharedArrayBuffer(4 * 3);
@@ -137,8 +140,11 @@ export function startKernelPool(options: { threads?: number } = {}): NodeKernelP
         const reply = receiveMessageOnPort(port) as { message: { error: string } } | undefined;
         if (reply) failure = reply.message.error;
       }
+      counts.local++;
+      counts.worker += calls.length - 1;
       if (failure !== null) throw new Error(`KernelPool.run: ${fn} failed in a worker: ${failure}`);
     },
+    stats: () => ({ ...counts }),
     async stop() {
       if (getKernelPool() === pool) setKernelPool(null);
       for (const slot of slots) {

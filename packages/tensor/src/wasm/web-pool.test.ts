@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randn, zeros } from '../create.js';
+import { wasmBase64 } from '../internal/wasm/elementwise.wasm.generated.js';
 import { gemmPoolCalls, setGemmPoolMinMacs } from '../internal/wasm/gemm-wasm.js';
 import { matmul } from '../matmul.js';
 import { setBackend } from './backend.js';
@@ -92,6 +93,23 @@ describe('startWebKernelPool (Web Worker protocol, run on worker_threads)', () =
         );
       }
       expect(pool.stats()).toEqual({ worker: 0, local: 6 });
+    } finally {
+      pool.stop();
+    }
+  });
+
+  it('reports a trap in a worker as an error of run, and keeps working', async () => {
+    const pool = startWebKernelPool({ threads: 2, createWorker: webLikeWorker });
+    try {
+      const ok = [0, 1 << 20, 1 << 20, 1 << 20, 4, 0]; // binary add, 4 values in place
+      pool.run(wasmBase64, 'binary', [ok, ok]);
+      await pool.whenReady();
+      const trap = [0, 2 ** 32 - 8, 0, 1 << 16, 1024, 0]; // reads past the end of the memory
+      expect(() => pool.run(wasmBase64, 'binary', [ok, trap])).toThrow(
+        'KernelPool.run: binary failed in a worker (its console has the error)',
+      );
+      pool.run(wasmBase64, 'binary', [ok, ok]);
+      expect(pool.stats()).toEqual({ worker: 2, local: 4 });
     } finally {
       pool.stop();
     }
