@@ -125,6 +125,19 @@ describe('startWebKernelPool (Web Worker protocol, run on worker_threads)', () =
     expect(() => pool.run('', 'gemm', [[]])).toThrow('KernelPool.run: the pool was stopped');
   });
 
+  it('a worker that cannot be created stops the ones already started', () => {
+    const terminated: number[] = [];
+    let made = 0;
+    const factory = () => {
+      if (made === 2) throw new Error('no more workers');
+      const id = made++;
+      return { postMessage: () => {}, terminate: () => void terminated.push(id) };
+    };
+    expect(() => startWebKernelPool({ threads: 4, createWorker: factory })).toThrow('no more workers');
+    expect(terminated).toEqual([0, 1]);
+    expect(getKernelPool()).toBeNull();
+  });
+
   it('without a worker factory, Node (no DOM Worker) gets a clear error', () => {
     expect(() => startWebKernelPool()).toThrow('startWebKernelPool: this runtime has no Web Workers');
     expect(getKernelPool()).toBeNull();

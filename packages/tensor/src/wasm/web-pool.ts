@@ -156,7 +156,13 @@ export function startWebKernelPool(
   const slots: Slot[] = [];
   for (let i = 1; i < threads; i++) {
     const control = new SharedArrayBuffer(CONTROL_BYTES);
-    const worker = createWorker(WEB_WORKER_SOURCE);
+    let worker: WebWorkerLike;
+    try {
+      worker = createWorker(WEB_WORKER_SOURCE);
+    } catch (error) {
+      for (const s of slots) s.worker.terminate(); // the ones already started
+      throw error;
+    }
     worker.postMessage({ init: { memory, control } });
     slots.push({
       worker,
