@@ -4,8 +4,8 @@ import { setBackend } from '../src/index.js';
 type Backend = 'js' | 'wasm';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-/** Microseconds per call of one batch: repeat f until 2 ms have passed. */
-function batch(f: () => void): number {
+/** Milliseconds per call of one batch: repeat f until minMs have passed. */
+export function batchMs(f: () => void, minMs: number): number {
   let reps = 0;
   const t0 = performance.now();
   let t = t0;
@@ -13,9 +13,12 @@ function batch(f: () => void): number {
     f();
     reps++;
     t = performance.now();
-  } while (t - t0 < 2);
-  return ((t - t0) / reps) * 1000;
+  } while (t - t0 < minMs);
+  return (t - t0) / reps;
 }
+
+/** Microseconds per call of one 2 ms batch. */
+const batch = (f: () => void) => batchMs(f, 2) * 1000;
 
 /**
  * Prints the median of 9 batches of `make()`'s call on each backend (operands built on that

@@ -3,6 +3,7 @@ import { dtypeMismatch, formatShape, ShapeError } from './errors.js';
 import { gemm } from './internal/gemm.js';
 import { coalesce } from './internal/strided.js';
 import { gemmWasm, inWasmMemory } from './internal/wasm/gemm-wasm.js';
+import { gemm64Wasm, inWasmMemory64 } from './internal/wasm/gemm64-wasm.js';
 import { copyData, fillData } from './internal/wasm/memops-wasm.js';
 import { sameShape, sizeOf } from './shape.js';
 import { allocateUninit } from './storage.js';
@@ -12,12 +13,24 @@ import { sameWasmMemory } from './wasm/memory.js';
 
 type Gemm = typeof gemm;
 
-/** The WebAssembly SIMD kernel, or the JS one when it cannot run (no room for its scratch). */
+/** The WebAssembly SIMD kernels, or the JS one when they cannot run (no room for the scratch). */
 const gemmF32Wasm: Gemm = (m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc) => {
   if (!gemmWasm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc)) {
     gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
   }
 };
+const gemmF64Wasm: Gemm = (m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc) => {
+  if (!gemm64Wasm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc)) {
+    gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+  }
+};
+
+/** The kernel for a result c of the given dtype. */
+function pickKernel(dtype: DType, c: TypedArray): Gemm {
+  if (getBackend() !== 'wasm') return gemm;
+  if (dtype === 'float32') return inWasmMemory(c) ? gemmF32Wasm : gemm;
+  return inWasmMemory64(c) ? gemmF64Wasm : gemm;
+}
 
 /**
  * Matrix product with numpy.matmul / torch.matmul semantics:
@@ -29,15 +42,19 @@ const gemmF32Wasm: Gemm = (m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOf
  *   Each call packs only small blocks of A and B into reusable scratch (see internal/gemm.ts).
  * - K = 0 gives zeros, any other size-0 dim an empty result.
  *
- * Kernels: the JS kernel (internal/gemm.ts) always for float64; for float32 the WebAssembly SIMD
- * kernel (internal/wasm/gemm-wasm.ts) when the backend is 'wasm' and the result lives in the wasm
- * memory (a fresh result does under that backend; an `out` on the JS heap keeps the JS kernel).
- * The operands may live anywhere: wasm packs heap operands from the JS heap.
+ * Kernels: the WebAssembly SIMD kernels (float32: internal/wasm/gemm-wasm.ts, float64:
+ * internal/wasm/gemm64-wasm.ts) when the backend is 'wasm' and the result lives in the wasm memory
+ * (a fresh result does under that backend; an `out` on the JS heap keeps the JS kernel), else the
+ * JS kernel (internal/gemm.ts), which also runs when the wasm memory has no room for a kernel's
+ * scratch. The operands may live anywhere: wasm packs heap operands from the JS heap.
  *
  * Numerics: the JS kernel's products and sums are float64 and the result is rounded to the
  * operands' dtype once, so a float32 result is the float64 dot product rounded to float32. The
- * wasm kernel sums in float32, as BLAS sgemm and torch on CPU do: relative error ~sqrt(K) * 2^-24
- * per element (scaled by sum|a b| when terms cancel) instead of 2^-24.
+ * float32 wasm kernel sums in float32, as BLAS sgemm and torch on CPU do: relative error
+ * ~sqrt(K) * 2^-24 per element (scaled by sum|a b| when terms cancel) instead of 2^-24. The
+ * float64 wasm kernel gives exactly the float64 running sum s = s + a_ip * b_pj over p in order;
+ * the JS kernel sums K in slices of 256 and adds the slices, so for K > 256 the two may differ in
+ * the last bits (both within gamma_K sum_p |a_ip b_pj|, gamma_K ~ K 2^-53).
  *
  * `out` (optional) must be contiguous with exactly the result's shape and dtype; it may share
  * memory with `a` or `b` (the product is then computed into a temporary first).
@@ -115,7 +132,7 @@ export function matmul(a: Tensor, b: Tensor, out?: Tensor): Tensor {
     fillData(c, 0, result.offset, result.offset + size);
     return result;
   }
-  const kernel = a.dtype === 'float32' && getBackend() === 'wasm' && inWasmMemory(c) ? gemmF32Wasm : gemm;
+  const kernel = pickKernel(a.dtype, c);
   const aRs = aStrides[ra - 2]!;
   const aCs = aStrides[ra - 1]!;
   const bRs = bStrides[rb - 2]!;

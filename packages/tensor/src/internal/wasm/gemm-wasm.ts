@@ -27,6 +27,9 @@ import { wasmBase64 } from './gemm.wasm.generated.js';
  * order (BLAS sgemm accumulates in float32 too; the tests compare bit for bit). Unlike the JS
  * kernel's float64 sums rounded once (error <= 2^-24 |c|), its error is bounded by
  * gamma_K sum_p |a_ip b_pj| with gamma_K ~ K 2^-24, and typically grows like sqrt(K) 2^-24 sum|a b|.
+ *
+ * The driver (createGemmWasm) is written once for both element types: gemm64-wasm.ts runs it on
+ * the float64 module wasm/gemm64.ts with that module's tile and blocking.
  */
 const MR = 4;
 const NR = 8;
@@ -51,145 +54,204 @@ interface GemmExports {
   gemm(...args: number[]): void;
 }
 
+/**
+ * One wasm GEMM module and the blocking its `gemm` export uses (the two must agree): this file's
+ * float32 module (wasm/gemm.ts) and the float64 one (wasm/gemm64.ts, gemm64-wasm.ts) share the
+ * driver below, which depends on the element type only through `array` (its byte size, and the
+ * type C, the operands it runs on and the scratch are views of).
+ */
+export interface GemmWasmSpec {
+  wasmBase64: string;
+  array: Float32ArrayConstructor | Float64ArrayConstructor;
+  /** Register tile of the micro-kernel (packed sliver heights). */
+  mr: number;
+  nr: number;
+  /** Cache blocking: rows of A per packed block, K per slice, columns of B per packed panel. */
+  mc: number;
+  kc: number;
+  nc: number;
+  /** Products of at least this many multiply-adds split over the kernel pool (see below). */
+  poolMinMacs: number;
+}
+
+/** The driver of one module (createGemmWasm). */
+export interface GemmWasm {
+  /** Runs the product and returns true, or returns false (nothing written) if it cannot run. */
+  run(
+    m: number,
+    n: number,
+    k: number,
+    a: TypedArray,
+    aOff: number,
+    aRs: number,
+    aCs: number,
+    b: TypedArray,
+    bOff: number,
+    bRs: number,
+    bCs: number,
+    c: TypedArray,
+    cOff: number,
+    ldc: number,
+  ): boolean;
+  /** Whether c (the output) is of this module's type and lives in the wasm memory, i.e. whether run can. */
+  inWasmMemory(c: TypedArray): boolean;
+  /** Products that were split over the pool (tests check the split really ran). */
+  readonly poolCalls: { split: number };
+  /** Set the split threshold (bench, tests); returns the previous one. */
+  setPoolMinMacs(n: number): number;
+}
+
+/** Scratch of one thread: the packed blocks ap (MC x KC), bp (KC x NC) and the MR x NR edge tile. */
 interface Scratch {
-  wasm: GemmExports;
   ap: number;
   bp: number;
   tile: number;
-  /**
-   * A float32 view of the memory for JS-side packing, made when the scratch was allocated: it
-   * covers the scratch, and a grown shared memory leaves it valid (memory.ts).
-   */
-  f32: Float32Array;
 }
 
-let scratch: Scratch | null = null;
+export function createGemmWasm(spec: GemmWasmSpec): GemmWasm {
+  const { wasmBase64: module, array, mr, nr, mc: MCb, kc: KCb, nc: NCb } = spec;
+  const bytes = array.BYTES_PER_ELEMENT;
+  const scratchBytes = bytes * (MCb * KCb + KCb * NCb + mr * nr);
+  let poolMinMacs = spec.poolMinMacs;
+  const poolCalls = { split: 0 };
 
-/**
- * The kernels and their scratch, or null while the wasm memory has no room for the scratch (the
- * caller then runs the JS kernel; the next call tries again). One block holds ap, bp and the tile.
- */
-function setup(): Scratch | null {
-  if (scratch !== null) return scratch;
-  const base = allocateScratch(4 * (MC * KC + KC * NC + MR * NR));
-  if (base < 0) return null;
-  const wasm = instantiateWasm<GemmExports & Record<string, unknown>>(wasmBase64);
-  const bp = base + 4 * MC * KC;
-  scratch = { wasm, ap: base, bp, tile: bp + 4 * KC * NC, f32: new Float32Array(currentWasmBuffer()) };
-  return scratch;
+  /**
+   * This thread's kernels and scratch, and a view of the memory for JS-side packing made when the
+   * scratch was allocated (it covers the scratch, and a grown shared memory leaves it valid,
+   * memory.ts); null while the memory has no room for the scratch (the caller then runs the JS
+   * kernel; the next call tries again).
+   */
+  let main: (Scratch & { wasm: GemmExports; view: Float32Array | Float64Array }) | null = null;
+  /** Scratch for each pool worker, allocated once per worker and kept. */
+  const workerScratch: Scratch[] = [];
+
+  const allocate = (): Scratch | null => {
+    const base = allocateScratch(scratchBytes);
+    if (base < 0) return null;
+    const bp = base + bytes * MCb * KCb;
+    return { ap: base, bp, tile: bp + bytes * KCb * NCb };
+  };
+
+  const setup = () => {
+    if (main !== null) return main;
+    const s = allocate();
+    if (s === null) return null;
+    const wasm = instantiateWasm<GemmExports & Record<string, unknown>>(module);
+    const buffer = currentWasmBuffer();
+    const view = array === Float64Array ? new Float64Array(buffer) : new Float32Array(buffer);
+    main = { ...s, wasm, view };
+    return main;
+  };
+
+  const scratchFor = (workers: number): boolean => {
+    while (workerScratch.length < workers) {
+      const s = allocate();
+      if (s === null) return false;
+      workerScratch.push(s);
+    }
+    return true;
+  };
+
+  /** Byte address of data[off] when data is a view of the wasm memory, else -1. */
+  const addressOf = (data: TypedArray, off: number): number =>
+    isWasmBuffer(data.buffer) ? data.byteOffset + off * bytes : -1;
+
+  const run: GemmWasm['run'] = (m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc) => {
+    const cAddr = addressOf(c, cOff);
+    if (cAddr < 0 || !(c instanceof array) || !(a instanceof array) || !(b instanceof array)) return false;
+    const s = setup();
+    if (s === null) return false;
+    const aAddr = addressOf(a, aOff);
+    const bAddr = addressOf(b, bOff);
+    const { wasm, ap, bp, tile, view } = s;
+    const pool = getKernelPool();
+    if (pool !== null && aAddr >= 0 && bAddr >= 0 && m * n * k >= poolMinMacs && m >= 2 * mr) {
+      const threads = Math.min(pool.threads, Math.floor(m / mr));
+      if (scratchFor(threads - 1)) {
+        const calls: number[][] = [];
+        for (let t = 0; t < threads; t++) {
+          const r0 = Math.floor((m * t) / threads);
+          const rows = Math.floor((m * (t + 1)) / threads) - r0;
+          const own = t === 0 ? s : workerScratch[t - 1]!;
+          const aRow = aAddr + bytes * r0 * aRs;
+          const cRow = cAddr + bytes * r0 * ldc;
+          calls.push([rows, n, k, aRow, aRs, aCs, bAddr, bRs, bCs, cRow, ldc, own.ap, own.bp, own.tile]);
+        }
+        poolCalls.split++;
+        pool.run(module, 'gemm', calls);
+        return true;
+      }
+    }
+    for (let jc = 0; jc < n; jc += NCb) {
+      const nc = Math.min(NCb, n - jc);
+      for (let pc = 0; pc < k; pc += KCb) {
+        const kc = Math.min(KCb, k - pc);
+        if (bAddr >= 0) wasm.packB(bp, bAddr + bytes * (pc * bRs + jc * bCs), bRs, bCs, kc, nc);
+        else packPanel(view, bp / bytes, b, bOff + pc * bRs + jc * bCs, bCs, bRs, nc, kc, nr);
+        for (let ic = 0; ic < m; ic += MCb) {
+          const mc = Math.min(MCb, m - ic);
+          if (aAddr >= 0) wasm.packA(ap, aAddr + bytes * (ic * aRs + pc * aCs), aRs, aCs, mc, kc);
+          else packPanel(view, ap / bytes, a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, mr);
+          wasm.kernel(mc, nc, kc, ap, bp, cAddr + bytes * (ic * ldc + jc), ldc, pc > 0 ? 1 : 0, tile);
+        }
+      }
+    }
+    return true;
+  };
+
+  return {
+    run,
+    inWasmMemory: (c) => c instanceof array && addressOf(c, 0) >= 0,
+    poolCalls,
+    setPoolMinMacs(n) {
+      const previous = poolMinMacs;
+      poolMinMacs = n;
+      return previous;
+    },
+  };
 }
 
 /**
  * Products of at least this many multiply-adds split their rows of A and C over the kernel pool's
  * threads (@normkit/tensor/node), when one is installed and A and B live in the wasm memory; each
- * worker runs the wasm driver `gemm` (the loops below, in wasm) with its own scratch and packs B
+ * worker runs the wasm driver `gemm` (the loops above, in wasm) with its own scratch and packs B
  * itself. The hand-off costs ~60 us (~1.5M multiply-adds at 50 GFLOP/s). Measured on 2 cores by
  * bench/matmul-pool.bench.ts, 2 threads vs 1: 64^3 0.22x, 128^3 0.93x, 256^3 1.69x, 512^3 1.92x,
  * 8192x128x384 1.95x; the threshold sits between 128^3 and 256^3.
  */
-let poolMinMacs = 1 << 22;
+const float32Gemm = createGemmWasm({
+  wasmBase64,
+  array: Float32Array,
+  mr: MR,
+  nr: NR,
+  mc: MC,
+  kc: KC,
+  nc: NC,
+  poolMinMacs: 1 << 22,
+});
+
+/** Runs the float32 product and returns true, or returns false (nothing written) if it cannot run. */
+export const gemmWasm = float32Gemm.run;
+
+/** Whether c (the output) is float32 and lives in the wasm memory, i.e. whether gemmWasm can run. */
+export const inWasmMemory = float32Gemm.inWasmMemory;
 
 /** Products that were split over the pool (tests check the split really ran). */
-export const gemmPoolCalls = { split: 0 };
+export const gemmPoolCalls = float32Gemm.poolCalls;
 
-/** Set the split threshold (bench, tests); returns the previous one. */
-export function setGemmPoolMinMacs(n: number): number {
-  const previous = poolMinMacs;
-  poolMinMacs = n;
-  return previous;
-}
-
-/** Scratch (ap, bp, tile) for each pool worker, allocated once per worker and kept. */
-const workerScratch: { ap: number; bp: number; tile: number }[] = [];
-
-function scratchFor(workers: number): boolean {
-  while (workerScratch.length < workers) {
-    const base = allocateScratch(4 * (MC * KC + KC * NC + MR * NR));
-    if (base < 0) return false;
-    const bp = base + 4 * MC * KC;
-    workerScratch.push({ ap: base, bp, tile: bp + 4 * KC * NC });
-  }
-  return true;
-}
-
-/** Byte address of data[off] when data is a view of the wasm memory, else -1. */
-function addressOf(data: TypedArray, off: number): number {
-  return isWasmBuffer(data.buffer) ? data.byteOffset + off * 4 : -1;
-}
-
-/** Whether c (the output) lives in the wasm memory, i.e. whether gemmWasm can run. */
-export function inWasmMemory(c: TypedArray): boolean {
-  return c instanceof Float32Array && addressOf(c, 0) >= 0;
-}
-
-/** Runs the product and returns true, or returns false (nothing written) if it cannot run. */
-export function gemmWasm(
-  m: number,
-  n: number,
-  k: number,
-  a: TypedArray,
-  aOff: number,
-  aRs: number,
-  aCs: number,
-  b: TypedArray,
-  bOff: number,
-  bRs: number,
-  bCs: number,
-  c: TypedArray,
-  cOff: number,
-  ldc: number,
-): boolean {
-  const cAddr = addressOf(c, cOff);
-  if (cAddr < 0 || !(a instanceof Float32Array) || !(b instanceof Float32Array)) return false;
-  const s = setup();
-  if (s === null) return false;
-  const aAddr = addressOf(a, aOff);
-  const bAddr = addressOf(b, bOff);
-  const { wasm, ap, bp, tile, f32 } = s;
-  const pool = getKernelPool();
-  if (pool !== null && aAddr >= 0 && bAddr >= 0 && m * n * k >= poolMinMacs && m >= 2 * MR) {
-    const threads = Math.min(pool.threads, Math.floor(m / MR));
-    if (scratchFor(threads - 1)) {
-      const calls: number[][] = [];
-      for (let t = 0; t < threads; t++) {
-        const r0 = Math.floor((m * t) / threads);
-        const rows = Math.floor((m * (t + 1)) / threads) - r0;
-        const own = t === 0 ? { ap, bp, tile } : workerScratch[t - 1]!;
-        const aRow = aAddr + 4 * r0 * aRs;
-        const cRow = cAddr + 4 * r0 * ldc;
-        calls.push([rows, n, k, aRow, aRs, aCs, bAddr, bRs, bCs, cRow, ldc, own.ap, own.bp, own.tile]);
-      }
-      gemmPoolCalls.split++;
-      pool.run(wasmBase64, 'gemm', calls);
-      return true;
-    }
-  }
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = Math.min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
-      if (bAddr >= 0) wasm.packB(bp, bAddr + 4 * (pc * bRs + jc * bCs), bRs, bCs, kc, nc);
-      else packPanel(f32, bp >> 2, b, bOff + pc * bRs + jc * bCs, bCs, bRs, nc, kc, NR);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = Math.min(MC, m - ic);
-        if (aAddr >= 0) wasm.packA(ap, aAddr + 4 * (ic * aRs + pc * aCs), aRs, aCs, mc, kc);
-        else packPanel(f32, ap >> 2, a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc, MR);
-        wasm.kernel(mc, nc, kc, ap, bp, cAddr + 4 * (ic * ldc + jc), ldc, pc > 0 ? 1 : 0, tile);
-      }
-    }
-  }
-  return true;
-}
+/** Set the float32 split threshold (bench, tests); returns the previous one. */
+export const setGemmPoolMinMacs = float32Gemm.setPoolMinMacs;
 
 /**
- * JS-side packing of a heap operand, the layout of wasm/gemm.ts: `count` lines (rows of A, or
- * columns of B) of `kc` elements each, line r's element p at src[off + r*lineStride + p*pStride],
- * go in slivers of `width` lines to dst[at + sliver*width*kc + p*width + r % width], zero-padded.
+ * JS-side packing of a heap operand, the layout of wasm/gemm.ts and wasm/gemm64.ts: `count` lines
+ * (rows of A, or columns of B) of `kc` elements each, line r's element p at
+ * src[off + r*lineStride + p*pStride], go in slivers of `width` lines to
+ * dst[at + sliver*width*kc + p*width + r % width], zero-padded. dst and src have the same type.
  */
 function packPanel(
-  dst: Float32Array,
+  dst: Float32Array | Float64Array,
   at: number,
-  src: Float32Array,
+  src: TypedArray,
   off: number,
   lineStride: number,
   pStride: number,
