@@ -88,7 +88,7 @@ function compare(mode, node, browser) {
     check(
       differ.length === 0,
       `${mode}: ${k.name}: same bytes as Node`,
-      differ.length ? `differ: ${differ}` : '',
+      differ.length ? `differ: ${differ.map((o) => `${o} ${k.outputs[o]} vs ${ref.outputs[o]}`)}` : '',
     );
     check(
       k.relDiffJs <= TOL,

@@ -4,7 +4,7 @@
 // FNV-1a digest of its bytes, so run.mjs can check that a browser computes the very same bits as
 // Node, and the largest difference from the JS backend relative to the largest |value|.
 
-import { AdamW } from '@normkit/nn';
+import { AdamW, truncNormal_ } from '@normkit/nn';
 import * as norms from '@normkit/norms';
 import * as nk from '@normkit/tensor';
 import { GPT, train } from '@normkit/transformer';
@@ -60,6 +60,8 @@ function kernels() {
   const cw = nk.randn([32], { ...g(7), mean: 1, std: 0.1 });
   const a = nk.randn([96, 80], g(8));
   const c = nk.randn([80, 72], g(9));
+  const a64 = nk.randn([96, 300], { ...g(10), dtype: 'float64' });
+  const c64 = nk.randn([300, 72], { ...g(11), dtype: 'float64' });
   const lnBack = (p) =>
     atPrecision(p, () => {
       const f = norms.layerNormForward(x, [768], { weight: w, bias: b });
@@ -84,6 +86,13 @@ function kernels() {
       return { ...f, ...norms.groupNormBackward(dimg, img, 8, f, { weight: cw }) };
     },
     matmul: () => ({ y: nk.matmul(a, c) }),
+    'matmul float64': () => ({ y: nk.matmul(a64, c64) }),
+    // seeded streams: float64 normals (fdlibm's log/cos/sin) and a truncated normal in a tail,
+    // sampled through the normal quantile (fdlibm's exp/log)
+    'randn float64': () => ({ x: nk.randn([4096], { seed: 5, dtype: 'float64' }) }),
+    'truncNormal_ [2, 3]': () => ({
+      x: truncNormal_(nk.zeros([4096], { dtype: 'float64' }), { a: 2, b: 3, rng: 6 }),
+    }),
     softmax: () => ({ y: nk.softmax(x) }),
     gelu: () => ({ y: nk.gelu(x) }),
   };

@@ -20,6 +20,7 @@ export { DTYPES, type DType, dtypeOf, isDType, itemSize, type TypedArray } from 
 export * from './elementwise.js';
 export { dtypeMismatch, formatShape, ShapeError } from './errors.js';
 export * from './indexing.js';
+export { fdlibm } from './internal/fdlibm.js';
 export * from './matmul.js';
 export { Generator, getDefaultGenerator, manualSeed, type RandomOptions } from './random.js';
 export * from './reduce.js';

@@ -1,4 +1,5 @@
 import type { DType } from './dtype.js';
+import { cos, log, sin } from './internal/fdlibm.js';
 
 /**
  * Seeded pseudo-random numbers, identical on every platform and in every release.
@@ -11,8 +12,10 @@ import type { DType } from './dtype.js';
  *   float32 tensors store that double rounded to float32 (clamped below 1), so the same seed gives
  *   the same values in both dtypes up to rounding;
  * - normal: Box-Muller on a pair of uniforms (u1, u2): r = sqrt(-2 ln(1 - u1)),
- *   z0 = r cos(2 pi u2), z1 = r sin(2 pi u2), both used in that order. Math.log/cos/sin are the
- *   engine's (V8 uses fdlibm, so Node and Chromium agree bit for bit).
+ *   z0 = r cos(2 pi u2), z1 = r sin(2 pi u2), both used in that order, with fdlibm's ln, cos and
+ *   sin in plain JS (internal/fdlibm.ts): the engines' Math.log/cos/sin differ in the last bit
+ *   between V8 versions (Node 20 and Chromium 156 disagree on ~7% of logs), fdlibm's own code
+ *   does not (it equals Node 20's Math, so no stream changed when it came in).
  */
 export class Generator {
   private s0 = 0;
@@ -75,10 +78,10 @@ export class Generator {
     }
     const u1 = this.uniform();
     const u2 = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(1 - u1));
+    const r = Math.sqrt(-2 * log(1 - u1));
     const theta = 2 * Math.PI * u2;
-    this.spare = r * Math.sin(theta);
-    return r * Math.cos(theta);
+    this.spare = r * sin(theta);
+    return r * cos(theta);
   }
 
   /** An integer uniform in [low, high). */

@@ -1,10 +1,12 @@
-import type { Generator, TypedArray } from '@normkit/tensor';
+import { fdlibm, type Generator, type TypedArray } from '@normkit/tensor';
 
 /**
  * The standard normal CDF and its inverse to ~1e-15 relative accuracy in both tails, and the
  * truncated-normal sampler built on them. No tables of magic constants beyond one classic
  * starting approximation: erf by its everywhere-convergent series, erfc by its continued fraction,
- * the quantile by Halley's method on the CDF.
+ * the quantile by Halley's method on the CDF. exp and log are fdlibm's (@normkit/tensor), not
+ * Math's, so a seeded sample is the same in every engine (Math.exp differs in the last bit between
+ * V8 versions; fdlibm's code equals Node 20's Math, so no sample changed).
  */
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
@@ -23,7 +25,7 @@ function erfSeries(y: number): number {
     term *= twoY2 / (2 * n + 1);
     sum += term;
   }
-  return TWO_OVER_SQRT_PI * Math.exp(-y * y) * sum;
+  return TWO_OVER_SQRT_PI * fdlibm.exp(-y * y) * sum;
 }
 
 /**
@@ -35,7 +37,7 @@ function erfcContinuedFraction(y: number): number {
   const depth = y < 2 ? 100 : y < 3 ? 60 : y < 4 ? 40 : y < 6 ? 30 : 20;
   let f = y;
   for (let k = depth; k >= 1; k--) f = y + k / 2 / f;
-  return Math.exp(-y * y) / Math.sqrt(Math.PI) / f;
+  return fdlibm.exp(-y * y) / Math.sqrt(Math.PI) / f;
 }
 
 /** The complementary error function, relative accuracy ~1e-15 wherever the result is normal. */
@@ -64,11 +66,11 @@ export function normalQuantile(p: number): number {
   // Phi^-1(p) = -Phi^-1(1 - p): solve in the lower half, where Phi is accurate relative to p
   // (1 - p is exact for p >= 0.5)
   if (p > 0.5) return -normalQuantile(1 - p);
-  const t = Math.sqrt(-2 * Math.log(p));
+  const t = Math.sqrt(-2 * fdlibm.log(p));
   let x =
     -t + (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
   for (let i = 0; i < 4; i++) {
-    const u = (normalCdf(x) - p) * SQRT_2PI * Math.exp((x * x) / 2);
+    const u = (normalCdf(x) - p) * SQRT_2PI * fdlibm.exp((x * x) / 2);
     const step = u / (1 + (x * u) / 2);
     if (!Number.isFinite(step)) break;
     x -= step;
