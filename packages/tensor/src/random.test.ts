@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { randn } from './create.js';
-import { cos, exp, log, sin } from './internal/fdlibm.js';
+import { cos, exp, log, sin, sincos } from './internal/fdlibm.js';
 import { Generator } from './random.js';
 
 // The generator's contract (random.ts): xoshiro128** seeded by splitmix32, 53-bit uniforms, Box-Muller
@@ -132,6 +132,20 @@ describe('fdlibm log / exp / sin / cos (internal/fdlibm.ts)', () => {
       exp(-800),
       exp(-0),
     ]).toEqual([0, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 0, 1]);
+  });
+
+  it('sincos gives the bits of sin and cos, every quadrant and beyond the fast range', () => {
+    const g = new Generator(11);
+    const out = new Float64Array(2);
+    for (let i = 0; i < 20_000; i++) {
+      const x = (g.uniform() - 0.5) * 2 ** (12 * g.uniform());
+      sincos(x, out);
+      expect([bits(out[0]!), bits(out[1]!)]).toEqual([bits(sin(x)), bits(cos(x))]);
+    }
+    for (const x of [0, -0, Math.PI / 4, 1e7, Number.NaN, Number.POSITIVE_INFINITY]) {
+      sincos(x, out);
+      expect([out[0], out[1]]).toEqual([sin(x), cos(x)]);
+    }
   });
 
   // Node 20's V8 computes Math.log/exp/sin/cos with the same fdlibm code (in C++): there they must

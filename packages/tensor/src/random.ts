@@ -1,5 +1,8 @@
 import type { DType } from './dtype.js';
-import { cos, log, sin } from './internal/fdlibm.js';
+import { log, sincos } from './internal/fdlibm.js';
+
+/** sin, cos of Box-Muller's angle (sincos writes them here: no allocation per pair) */
+const sinCos = new Float64Array(2);
 
 /**
  * Seeded pseudo-random numbers, identical on every platform and in every release.
@@ -79,9 +82,9 @@ export class Generator {
     const u1 = this.uniform();
     const u2 = this.uniform();
     const r = Math.sqrt(-2 * log(1 - u1));
-    const theta = 2 * Math.PI * u2;
-    this.spare = r * sin(theta);
-    return r * cos(theta);
+    sincos(2 * Math.PI * u2, sinCos);
+    this.spare = r * sinCos[0]!;
+    return r * sinCos[1]!;
   }
 
   /** An integer uniform in [low, high). */

@@ -11,18 +11,19 @@
 
 // high and low 32-bit words of a double (platform byte order checked once)
 const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
+// signed words: V8 keeps int32 in registers, while uint32 above 2^31 would be doubles
+const u32 = new Int32Array(f64.buffer);
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 const LO = 1 - HI;
 
 function highWord(x: number): number {
   f64[0] = x;
-  return u32[HI]! | 0;
+  return u32[HI]!;
 }
 
 function withWords(hi: number, lo: number): number {
-  u32[HI] = hi >>> 0;
-  u32[LO] = lo >>> 0;
+  u32[HI] = hi;
+  u32[LO] = lo;
   return f64[0]!;
 }
 
@@ -43,7 +44,7 @@ const LG7 = 0.14798198605116586;
  */
 export function log(x: number): number {
   f64[0] = x;
-  let hx = u32[HI]! | 0;
+  let hx = u32[HI]!;
   const lx = u32[LO]!;
   let k = 0;
   if (hx < 0x00100000) {
@@ -142,9 +143,12 @@ const S4 = 0.0000027557313707070068;
 const S5 = -2.5050760253406863e-8;
 const S6 = 1.58969099521155e-10;
 
-/** fdlibm's __kernel_sin on [-pi/4, pi/4]: x + y is the reduced argument (y its tail, iy: y != 0) */
-function kernelSin(x: number, y: number, iy: boolean): number {
-  if ((highWord(x) & 0x7fffffff) < 0x3e400000 && (x | 0) === 0) return x; // |x| < 2^-27
+/**
+ * fdlibm's __kernel_sin on [-pi/4, pi/4]: x + y is the reduced argument (y its tail, iy: y != 0),
+ * ix the high word of |x| (the callers have it)
+ */
+function kernelSin(x: number, y: number, iy: boolean, ix: number): number {
+  if (ix < 0x3e400000 && (x | 0) === 0) return x; // |x| < 2^-27
   const z = x * x;
   const v = z * x;
   const r = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)));
@@ -158,9 +162,8 @@ const C4 = -2.7557314351390663e-7;
 const C5 = 2.087572321298175e-9;
 const C6 = -1.1359647557788195e-11;
 
-/** fdlibm's __kernel_cos on [-pi/4, pi/4] */
-function kernelCos(x: number, y: number): number {
-  const ix = highWord(x) & 0x7fffffff;
+/** fdlibm's __kernel_cos on [-pi/4, pi/4] (ix: the high word of |x|) */
+function kernelCos(x: number, y: number, ix: number): number {
   if (ix < 0x3e400000 && (x | 0) === 0) return 1; // |x| < 2^-27
   const z = x * x;
   const r = z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))));
@@ -186,9 +189,12 @@ const NPIO2_HW = [
   0x4045fdbb, 0x4046c6cb, 0x40478fdb, 0x404858eb, 0x404921fb,
 ];
 
-/** the reduced argument of the last reduce(): x = n pi/2 + (y0 + y1) */
-let y0 = 0;
-let y1 = 0;
+/**
+ * The reduced argument of the last reduce(): x = n pi/2 + (y[0] + y[1]). A typed array, not two
+ * module-level numbers: V8 (Node 20) boxes a double stored in a module variable, one allocation per
+ * store (it made randn 3x slower).
+ */
+const y = new Float64Array(2);
 
 /** fdlibm's __ieee754_rem_pio2 for pi/4 < |x| <= 2^19 pi/2: returns n (y0, y1 set). */
 function reduce(x: number): number {
@@ -199,13 +205,13 @@ function reduce(x: number): number {
     const sign = hx > 0 ? 1 : -1;
     let z = x - sign * PIO2_1;
     if (ix !== 0x3ff921fb) {
-      y0 = z - sign * PIO2_1T;
-      y1 = z - y0 - sign * PIO2_1T;
+      y[0] = z - sign * PIO2_1T;
+      y[1] = z - y[0]! - sign * PIO2_1T;
     } else {
       // near pi/2: 33 + 33 + 53 bits of pi
       z -= sign * PIO2_2;
-      y0 = z - sign * PIO2_2T;
-      y1 = z - y0 - sign * PIO2_2T;
+      y[0] = z - sign * PIO2_2T;
+      y[1] = z - y[0]! - sign * PIO2_2T;
     }
     return sign;
   }
@@ -214,31 +220,31 @@ function reduce(x: number): number {
   const fn = n;
   let r = t - fn * PIO2_1;
   let w = fn * PIO2_1T; // good to 85 bits
-  if (n < 32 && ix !== NPIO2_HW[n - 1]) y0 = r - w;
+  if (n < 32 && ix !== NPIO2_HW[n - 1]) y[0] = r - w;
   else {
     const j = ix >> 20;
-    y0 = r - w;
-    if (j - ((highWord(y0) >> 20) & 0x7ff) > 16) {
+    y[0] = r - w;
+    if (j - ((highWord(y[0]!) >> 20) & 0x7ff) > 16) {
       // second iteration, good to 118 bits
       let tt = r;
       w = fn * PIO2_2;
       r = tt - w;
       w = fn * PIO2_2T - (tt - r - w);
-      y0 = r - w;
-      if (j - ((highWord(y0) >> 20) & 0x7ff) > 49) {
+      y[0] = r - w;
+      if (j - ((highWord(y[0]!) >> 20) & 0x7ff) > 49) {
         // third iteration, 151 bits
         tt = r;
         w = fn * PIO2_3;
         r = tt - w;
         w = fn * PIO2_3T - (tt - r - w);
-        y0 = r - w;
+        y[0] = r - w;
       }
     }
   }
-  y1 = r - y0 - w;
+  y[1] = r - y[0]! - w;
   if (hx < 0) {
-    y0 = -y0;
-    y1 = -y1;
+    y[0] = -y[0]!;
+    y[1] = -y[1]!;
     return -n;
   }
   return n;
@@ -247,37 +253,65 @@ function reduce(x: number): number {
 /** fdlibm's sin (< 1 ulp); |x| > 2^19 pi/2 (never from the generator) is left to Math.sin. */
 export function sin(x: number): number {
   const ix = highWord(x) & 0x7fffffff;
-  if (ix <= 0x3fe921fb) return kernelSin(x, 0, false);
+  if (ix <= 0x3fe921fb) return kernelSin(x, 0, false, ix);
   if (ix >= 0x7ff00000) return Number.NaN;
   if (ix > 0x413921fb) return Math.sin(x);
-  switch (reduce(x) & 3) {
+  const n = reduce(x) & 3;
+  const iy = highWord(y[0]!) & 0x7fffffff;
+  switch (n) {
     case 0:
-      return kernelSin(y0, y1, true);
+      return kernelSin(y[0]!, y[1]!, true, iy);
     case 1:
-      return kernelCos(y0, y1);
+      return kernelCos(y[0]!, y[1]!, iy);
     case 2:
-      return -kernelSin(y0, y1, true);
+      return -kernelSin(y[0]!, y[1]!, true, iy);
     default:
-      return -kernelCos(y0, y1);
+      return -kernelCos(y[0]!, y[1]!, iy);
   }
 }
 
 /** fdlibm's cos (< 1 ulp); |x| > 2^19 pi/2 is left to Math.cos. */
 export function cos(x: number): number {
   const ix = highWord(x) & 0x7fffffff;
-  if (ix <= 0x3fe921fb) return kernelCos(x, 0);
+  if (ix <= 0x3fe921fb) return kernelCos(x, 0, ix);
   if (ix >= 0x7ff00000) return Number.NaN;
   if (ix > 0x413921fb) return Math.cos(x);
-  switch (reduce(x) & 3) {
+  const n = reduce(x) & 3;
+  const iy = highWord(y[0]!) & 0x7fffffff;
+  switch (n) {
     case 0:
-      return kernelCos(y0, y1);
+      return kernelCos(y[0]!, y[1]!, iy);
     case 1:
-      return -kernelSin(y0, y1, true);
+      return -kernelSin(y[0]!, y[1]!, true, iy);
     case 2:
-      return -kernelCos(y0, y1);
+      return -kernelCos(y[0]!, y[1]!, iy);
     default:
-      return kernelSin(y0, y1, true);
+      return kernelSin(y[0]!, y[1]!, true, iy);
   }
+}
+
+/**
+ * sin(x) and cos(x) into out[0], out[1], bit for bit the values of sin() and cos() above, with
+ * one argument reduction for both (the generator's Box-Muller needs the pair).
+ */
+export function sincos(x: number, out: Float64Array): void {
+  const ix = highWord(x) & 0x7fffffff;
+  if (ix <= 0x3fe921fb) {
+    out[0] = kernelSin(x, 0, false, ix);
+    out[1] = kernelCos(x, 0, ix);
+    return;
+  }
+  if (ix >= 0x7ff00000 || ix > 0x413921fb) {
+    out[0] = sin(x);
+    out[1] = cos(x);
+    return;
+  }
+  const n = reduce(x) & 3;
+  const iy = highWord(y[0]!) & 0x7fffffff;
+  const s = kernelSin(y[0]!, y[1]!, true, iy);
+  const c = kernelCos(y[0]!, y[1]!, iy);
+  out[0] = n === 0 ? s : n === 1 ? c : n === 2 ? -s : -c;
+  out[1] = n === 0 ? c : n === 1 ? -s : n === 2 ? -c : s;
 }
 
 /**
