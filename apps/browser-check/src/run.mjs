@@ -116,6 +116,14 @@ function compare(mode, node, browser) {
     }
   }
   for (const backend of ['wasm', 'js']) {
+    const same = firstDiff(browser.sample[backend], node.sample[backend]) < 0;
+    check(
+      same,
+      `${mode}: GPT generate, 64 sampled tokens (${backend}): same tokens as Node`,
+      browser.sample[backend].join(' '),
+    );
+  }
+  for (const backend of ['wasm', 'js']) {
     const i = firstDiff(browser.gpt[backend], node.gpt[backend]);
     const last = browser.gpt[backend].at(-1);
     check(

@@ -121,6 +121,12 @@ async function gptLosses() {
   return losses;
 }
 
+/** a seeded sampling of 64 tokens (temperature 1, top-k 8) from a fresh seeded GPT */
+function gptSample() {
+  const model = new GPT({ vocabSize: 32, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 32, seed: 3 });
+  return model.generate([1, 2, 3], { maxTokens: 64, temperature: 1, topK: 8, seed: 9 });
+}
+
 /**
  * Runs everything; returns { env, kernels: [{ name, outputs: { out: digest }, relDiffJs }], gpt }.
  * The backend is left as it was found.
@@ -153,7 +159,15 @@ export async function runWorkload() {
     const wasmLosses = await gptLosses();
     nk.setBackend('js');
     const jsLosses = await gptLosses();
-    return { env, kernels: results, gpt: { wasm: wasmLosses, js: jsLosses } };
+    const jsSample = gptSample();
+    nk.setBackend('wasm');
+    const wasmSample = gptSample();
+    return {
+      env,
+      kernels: results,
+      gpt: { wasm: wasmLosses, js: jsLosses },
+      sample: { wasm: wasmSample, js: jsSample },
+    };
   } finally {
     nk.setBackend(before);
   }

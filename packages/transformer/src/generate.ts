@@ -1,5 +1,5 @@
 import { noGrad } from '@normkit/autograd';
-import { Generator, tidy } from '@normkit/tensor';
+import { fdlibm, Generator, tidy } from '@normkit/tensor';
 import type { GPT } from './gpt.js';
 
 export interface GenerateOptions {
@@ -69,7 +69,11 @@ function argmax(z: Float64Array): number {
   return best;
 }
 
-/** Draw from softmax(z / temperature) restricted to the top k logits, by inverting the CDF. */
+/**
+ * Draw from softmax(z / temperature) restricted to the top k logits, by inverting the CDF. exp is
+ * fdlibm's (@normkit/tensor): Math.exp differs in the last bit between engines, which could flip a
+ * draw, so a seed gives the same tokens in Node and in browsers.
+ */
 function sample(z: Float64Array, temperature: number, topK: number | undefined, gen: Generator): number {
   let threshold = Number.NEGATIVE_INFINITY;
   if (topK !== undefined && topK < z.length) threshold = [...z].sort((a, b) => b - a)[topK - 1]!;
@@ -78,7 +82,7 @@ function sample(z: Float64Array, temperature: number, topK: number | undefined, 
   const p = new Float64Array(z.length);
   let total = 0;
   for (let v = 0; v < z.length; v++) {
-    p[v] = z[v]! >= threshold ? Math.exp((z[v]! - zmax) / temperature) : 0;
+    p[v] = z[v]! >= threshold ? fdlibm.exp((z[v]! - zmax) / temperature) : 0;
     total += p[v]!;
   }
   let u = gen.uniform() * total;
