@@ -1,5 +1,6 @@
-// The js-vs-wasm harness of the tensor benches (elementwise.bench.ts, reduce.bench.ts).
-import { setBackend } from '../src/index.js';
+// The shared pieces of the tensor benches: the js-vs-wasm harness (elementwise.bench.ts,
+// reduce.bench.ts), batch timing, and the float64 matmul oracle (matmul*.bench.ts).
+import { setBackend, type Tensor } from '../src/index.js';
 
 type Backend = 'js' | 'wasm';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -61,4 +62,28 @@ export function compare(label: string, make: () => () => void, bytes: number): v
     `${label.padEnd(48)} js ${js.toFixed(2).padStart(8)}  wasm ${wasm.toFixed(2).padStart(8)}  ` +
       `copy ${floor.toFixed(2).padStart(7)} us   js/wasm ${(js / wasm).toFixed(2).padStart(5)}x`,
   );
+}
+
+/** The oracle: C[i,j] = sum_p A[i,p] B[p,j] in float64, and sum_p |A[i,p] B[p,j]| (error scale). */
+export function reference(a: Tensor, b: Tensor): { c: Float64Array; abs: Float64Array } {
+  const [M, K] = a.shape as [number, number];
+  const N = b.shape[1]!;
+  const A = a.toTypedArray();
+  const Bt = b.transpose().toTypedArray(); // column j of B contiguous
+  const c = new Float64Array(M * N);
+  const abs = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      let sa = 0;
+      for (let p = 0; p < K; p++) {
+        const x = A[i * K + p]! * Bt[j * K + p]!;
+        s += x;
+        sa += Math.abs(x);
+      }
+      c[i * N + j] = s;
+      abs[i * N + j] = sa;
+    }
+  }
+  return { c, abs };
 }

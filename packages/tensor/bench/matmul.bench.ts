@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { matmul, randn, setBackend, type Tensor, zeros } from '../src/index.js';
+import { reference } from './compare.js';
 
 const WARMUP = 3;
 const REPS = 9;
@@ -90,30 +91,6 @@ function operands(c: Case): { a: Tensor; b: Tensor; out: Tensor } {
   const b =
     c.transposed === 'b' ? randn([c.n, c.k], { seed: 2 }).transpose() : randn([c.k, c.n], { seed: 2 });
   return { a, b, out: zeros([c.m, c.n]) };
-}
-
-/** The oracle: C[i,j] = sum_p A[i,p] B[p,j] in float64, and sum_p |A[i,p] B[p,j]| (error scale). */
-function reference(a: Tensor, b: Tensor): { c: Float64Array; abs: Float64Array } {
-  const [M, K] = a.shape as [number, number];
-  const N = b.shape[1]!;
-  const A = a.toTypedArray();
-  const Bt = b.transpose().toTypedArray(); // column j of B contiguous
-  const c = new Float64Array(M * N);
-  const abs = new Float64Array(M * N);
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      let sa = 0;
-      for (let p = 0; p < K; p++) {
-        const x = A[i * K + p]! * Bt[j * K + p]!;
-        s += x;
-        sa += Math.abs(x);
-      }
-      c[i * N + j] = s;
-      abs[i * N + j] = sa;
-    }
-  }
-  return { c, abs };
 }
 
 /**

@@ -10,7 +10,7 @@
 // the ratio of medians. GFLOP/s = 2*M*N*K / time. A noisy machine slows both alike: read ratios.
 import { cpus } from 'node:os';
 import { matmul, randn, setBackend, type Tensor, zeros } from '../src/index.js';
-import { batchMs } from './compare.js';
+import { batchMs, reference } from './compare.js';
 
 const WARMUP = 2;
 const REPS = 9;
@@ -30,30 +30,6 @@ function operands(m: number, k: number, n: number): { a: Tensor; b: Tensor; out:
     b: randn([k, n], { seed: 2, dtype }),
     out: zeros([m, n], { dtype }),
   };
-}
-
-/** The oracle: the float64 running sum over p in order, and sum_p |a_ip b_pj| (error scale). */
-function reference(a: Tensor, b: Tensor): { c: Float64Array; abs: Float64Array } {
-  const [M, K] = a.shape as [number, number];
-  const N = b.shape[1]!;
-  const A = a.toTypedArray();
-  const Bt = b.transpose().toTypedArray();
-  const c = new Float64Array(M * N);
-  const abs = new Float64Array(M * N);
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      let sa = 0;
-      for (let p = 0; p < K; p++) {
-        const x = A[i * K + p]! * Bt[j * K + p]!;
-        s = s + x;
-        sa += Math.abs(x);
-      }
-      c[i * N + j] = s;
-      abs[i * N + j] = sa;
-    }
-  }
-  return { c, abs };
 }
 
 /** Time per call (ms) of f repeated for at least BATCH_MS. */

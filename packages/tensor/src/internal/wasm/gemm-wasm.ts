@@ -3,6 +3,7 @@ import { instantiateWasm } from '../../wasm/instantiate.js';
 import { currentWasmBuffer, isWasmBuffer } from '../../wasm/memory.js';
 import { getKernelPool } from '../../wasm/pool.js';
 import { allocateScratch } from '../../wasm/storage.js';
+import type { gemm } from '../gemm.js';
 import { wasmBase64 } from './gemm.wasm.generated.js';
 
 /**
@@ -76,23 +77,11 @@ export interface GemmWasmSpec {
 
 /** The driver of one module (createGemmWasm). */
 export interface GemmWasm {
-  /** Runs the product and returns true, or returns false (nothing written) if it cannot run. */
-  run(
-    m: number,
-    n: number,
-    k: number,
-    a: TypedArray,
-    aOff: number,
-    aRs: number,
-    aCs: number,
-    b: TypedArray,
-    bOff: number,
-    bRs: number,
-    bCs: number,
-    c: TypedArray,
-    cOff: number,
-    ldc: number,
-  ): boolean;
+  /**
+   * Runs the product and returns true, or returns false (nothing written) if it cannot run; the
+   * arguments are those of the JS kernel (internal/gemm.ts).
+   */
+  run(...args: Parameters<typeof gemm>): boolean;
   /** Whether c (the output) is of this module's type and lives in the wasm memory, i.e. whether run can. */
   inWasmMemory(c: TypedArray): boolean;
   /** Products that were split over the pool (tests check the split really ran). */
