@@ -250,15 +250,13 @@ function reduce(x: number): number {
   return n;
 }
 
-/** fdlibm's sin (< 1 ulp); |x| > 2^19 pi/2 (never from the generator) is left to Math.sin. */
-export function sin(x: number): number {
-  const ix = highWord(x) & 0x7fffffff;
-  if (ix <= 0x3fe921fb) return kernelSin(x, 0, false, ix);
-  if (ix >= 0x7ff00000) return Number.NaN;
-  if (ix > 0x413921fb) return Math.sin(x);
-  const n = reduce(x) & 3;
+/**
+ * sin of the reduced argument n pi/2 + (y[0] + y[1]) (the last reduce()): by quadrant sin, cos,
+ * -sin, -cos of the remainder; cos(x) is the quadrant after sin's (cos t = sin(t + pi/2)).
+ */
+function fromQuadrant(n: number): number {
   const iy = highWord(y[0]!) & 0x7fffffff;
-  switch (n) {
+  switch (n & 3) {
     case 0:
       return kernelSin(y[0]!, y[1]!, true, iy);
     case 1:
@@ -268,6 +266,15 @@ export function sin(x: number): number {
     default:
       return -kernelCos(y[0]!, y[1]!, iy);
   }
+}
+
+/** fdlibm's sin (< 1 ulp); |x| > 2^19 pi/2 (never from the generator) is left to Math.sin. */
+export function sin(x: number): number {
+  const ix = highWord(x) & 0x7fffffff;
+  if (ix <= 0x3fe921fb) return kernelSin(x, 0, false, ix);
+  if (ix >= 0x7ff00000) return Number.NaN;
+  if (ix > 0x413921fb) return Math.sin(x);
+  return fromQuadrant(reduce(x));
 }
 
 /** fdlibm's cos (< 1 ulp); |x| > 2^19 pi/2 is left to Math.cos. */
@@ -276,23 +283,12 @@ export function cos(x: number): number {
   if (ix <= 0x3fe921fb) return kernelCos(x, 0, ix);
   if (ix >= 0x7ff00000) return Number.NaN;
   if (ix > 0x413921fb) return Math.cos(x);
-  const n = reduce(x) & 3;
-  const iy = highWord(y[0]!) & 0x7fffffff;
-  switch (n) {
-    case 0:
-      return kernelCos(y[0]!, y[1]!, iy);
-    case 1:
-      return -kernelSin(y[0]!, y[1]!, true, iy);
-    case 2:
-      return -kernelCos(y[0]!, y[1]!, iy);
-    default:
-      return kernelSin(y[0]!, y[1]!, true, iy);
-  }
+  return fromQuadrant(reduce(x) + 1);
 }
 
 /**
  * sin(x) and cos(x) into out[0], out[1], bit for bit the values of sin() and cos() above, with
- * one argument reduction for both (the generator's Box-Muller needs the pair).
+ * one argument reduction and one kernel of each for both (the generator's Box-Muller needs the pair).
  */
 export function sincos(x: number, out: Float64Array): void {
   const ix = highWord(x) & 0x7fffffff;
@@ -310,6 +306,7 @@ export function sincos(x: number, out: Float64Array): void {
   const iy = highWord(y[0]!) & 0x7fffffff;
   const s = kernelSin(y[0]!, y[1]!, true, iy);
   const c = kernelCos(y[0]!, y[1]!, iy);
+  // fromQuadrant's table for n (sin) and n + 1 (cos)
   out[0] = n === 0 ? s : n === 1 ? c : n === 2 ? -s : -c;
   out[1] = n === 0 ? c : n === 1 ? -s : n === 2 ? -c : s;
 }

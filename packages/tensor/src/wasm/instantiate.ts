@@ -4,6 +4,7 @@ import { getWasmMemory, isWasmMemoryShared } from './memory.js';
 import { type WasmExports, webAssembly } from './webassembly.js';
 
 const instances = new Map<string, WasmExports>();
+const compiled = new Map<string, object>();
 
 /**
  * The exports of an embedded kernel module (the `wasmBase64` string of a *.wasm.generated.ts
@@ -22,6 +23,16 @@ export function instantiateWasm<T extends WasmExports = WasmExports>(wasmBase64:
     const module = new api.Module(isWasmMemoryShared() ? bytes : unshareMemoryImport(bytes));
     exports = new api.Instance(module, { env: { memory } }).exports;
     instances.set(wasmBase64, exports);
+    compiled.set(wasmBase64, module);
   }
   return exports as T;
+}
+
+/**
+ * The compiled module behind instantiateWasm(wasmBase64) (compiled, and instantiated here, on
+ * first use): a kernel pool posts it to its workers instead of compiling the bytes again.
+ */
+export function compiledWasm(wasmBase64: string): object {
+  instantiateWasm(wasmBase64);
+  return compiled.get(wasmBase64)!;
 }

@@ -1,8 +1,6 @@
-import { decodeBase64 } from '../internal/wasm/base64.js';
-import { instantiateWasm } from './instantiate.js';
+import { compiledWasm, instantiateWasm } from './instantiate.js';
 import { getWasmMemory, isWasmMemoryShared } from './memory.js';
 import { getKernelPool, type KernelPool, setKernelPool } from './pool.js';
-import { webAssembly } from './webassembly.js';
 
 /**
  * A kernel pool of Web Workers (browsers; wasm/pool.ts has the interface, @normkit/tensor/node the
@@ -188,28 +186,32 @@ export function startWebKernelPool(
     if (!m) {
       if (modules.size >= MAX_MODULES)
         throw new RangeError(`startWebKernelPool: more than ${MAX_MODULES} modules`);
-      const module = new (webAssembly()!.Module)(decodeBase64(base64));
       const exports = instantiateWasm(base64);
       const names = Object.keys(exports).filter((name) => typeof exports[name] === 'function');
-      m = { key: modules.size, module, names };
+      m = { key: modules.size, module: compiledWasm(base64), names };
       modules.set(base64, m);
     }
     return m;
   };
   /**
-   * Post the module to a worker that lacks it; true when the worker can run it now. An idle
-   * worker with a posted module not yet instantiated is rung YIELD, so it leaves its wait loop and
-   * reads its messages (again and again if need be: it may reach its wait loop before a message).
+   * Whether a module posted to the worker is not instantiated yet; an idle worker with one is rung
+   * YIELD, so it leaves its wait loop and reads its messages (again and again if need be: it may
+   * reach its wait loop before a message).
    */
+  const nudge = (s: Slot) => {
+    let waiting = false;
+    for (const key of s.posted) if (Atomics.load(s.ready, key) === 0) waiting = true;
+    if (waiting && idle(s)) ring(s, YIELD);
+    return waiting;
+  };
+  /** Post the module to a worker that lacks it; true when the worker can run it now. */
   const usable = (s: Slot, m: PoolModule) => {
     if (!s.posted.has(m.key)) {
       s.posted.add(m.key);
       s.worker.postMessage({ module: m.module, key: m.key, names: m.names });
     }
-    if (!idle(s)) return false;
-    const state = Atomics.load(s.ready, m.key);
-    if (state === 0) ring(s, YIELD);
-    return state === 1;
+    nudge(s);
+    return idle(s) && Atomics.load(s.ready, m.key) === 1;
   };
 
   const pool: WebKernelPool = {
@@ -261,12 +263,7 @@ export function startWebKernelPool(
     async whenReady() {
       for (;;) {
         let pending = false;
-        for (const s of slots) {
-          let waiting = false;
-          for (const key of s.posted) if (Atomics.load(s.ready, key) === 0) waiting = true;
-          if (waiting && idle(s)) ring(s, YIELD);
-          pending ||= waiting;
-        }
+        for (const s of slots) if (nudge(s)) pending = true;
         if (!pending || stopped) return;
         await new Promise((done) => setTimeout(done, 5));
       }
