@@ -7,7 +7,7 @@ import { wasmBase64 } from './gemm64.wasm.generated.js';
  * heap operands, same scratch and kernel-pool split) on the float64 module. C must be a
  * Float64Array in the wasm memory; A and B Float64Arrays anywhere (heap ones are packed by JS).
  *
- * Tile and blocking: a 4 x 4 register tile (8 f64x2 accumulators, wasm/gemm64.ts's micro). KC is
+ * Tile and blocking: a 4 x 4 register tile (8 f64x2 accumulators, wasm/lib/gemm-blocks.ts's micro). KC is
  * half the float32 one so the blocks keep their byte sizes: the KC x NR sliver of bp is 8 KB (L1),
  * the MC x KC block ap 256 KB (L2), the KC x NC panel bp 2 MB; 2.3 MB of scratch per thread,
  * allocated from the wasm memory on the first call and kept. Measured by bench/matmul64.bench.ts
