@@ -15,12 +15,12 @@ function KC<T>(): i32 {
 }
 
 function lanes<T>(): v128 {
-  return sizeof<T>() == 4 ? f32x4.splat(0) : f64x2.splat(0);
+  return sizeof<T>() === 4 ? f32x4.splat(0) : f64x2.splat(0);
 }
 
 function madd<T>(acc: v128, a: v128, b: v128): v128 {
   // separate multiply and add: wasm SIMD has no FMA
-  return sizeof<T>() == 4 ? f32x4.add(acc, f32x4.mul(a, b)) : f64x2.add(acc, f64x2.mul(a, b));
+  return sizeof<T>() === 4 ? f32x4.add(acc, f32x4.mul(a, b)) : f64x2.add(acc, f64x2.mul(a, b));
 }
 
 /**
@@ -95,13 +95,13 @@ function micro<T>(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, accumu
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     // element r of the packed A sliver, broadcast (constant offsets: the load's immediate)
-    let av = sizeof<T>() == 4 ? v128.load32_splat(a) : v128.load64_splat(a);
+    let av = sizeof<T>() === 4 ? v128.load32_splat(a) : v128.load64_splat(a);
     c00 = madd<T>(c00, av, b0); c01 = madd<T>(c01, av, b1);
-    av = sizeof<T>() == 4 ? v128.load32_splat(a, 4) : v128.load64_splat(a, 8);
+    av = sizeof<T>() === 4 ? v128.load32_splat(a, 4) : v128.load64_splat(a, 8);
     c10 = madd<T>(c10, av, b0); c11 = madd<T>(c11, av, b1);
-    av = sizeof<T>() == 4 ? v128.load32_splat(a, 8) : v128.load64_splat(a, 16);
+    av = sizeof<T>() === 4 ? v128.load32_splat(a, 8) : v128.load64_splat(a, 16);
     c20 = madd<T>(c20, av, b0); c21 = madd<T>(c21, av, b1);
-    av = sizeof<T>() == 4 ? v128.load32_splat(a, 12) : v128.load64_splat(a, 24);
+    av = sizeof<T>() === 4 ? v128.load32_splat(a, 12) : v128.load64_splat(a, 24);
     c30 = madd<T>(c30, av, b0); c31 = madd<T>(c31, av, b1);
     a += MR * sizeof<T>();
     b += 32;

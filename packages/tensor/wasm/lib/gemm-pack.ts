@@ -61,7 +61,7 @@ function packLinesTransposed<T>(dst: usize, src: usize, lineStride: i32, kc: i32
   for (let r0 = 0; r0 < width; r0 += 4) {
     const s = src + <usize>(r0 * lineStride) * size;
     const d = dst + <usize>r0 * size;
-    if (sizeof<T>() == 4) transposed4x4(d, s, lineStride, kc, width);
+    if (sizeof<T>() === 4) transposed4x4(d, s, lineStride, kc, width);
     else transposed4x2(d, s, lineStride, kc, width);
   }
 }
