@@ -8,6 +8,7 @@ import {
 // by the package's own name, not './wasm/...': the CJS build bundles each entry whole, and a
 // second copy of memory.ts / pool.ts would hold a second memory and a pool nobody reads
 import {
+  compiledWasm,
   getKernelPool,
   getWasmMemory,
   instantiateWasm,
@@ -20,8 +21,9 @@ import {
  * Node entry (@normkit/tensor/node): a worker_threads pool for row-parallel wasm kernels on the
  * shared wasm memory (wasm/pool.ts). Experimental, off until startKernelPool() is called.
  *
- * Protocol, per worker: a MessagePort carries the task (module base64 on first use, function,
- * arguments); a 3-slot Int32Array on a SharedArrayBuffer is the doorbell: the main thread posts
+ * Protocol, per worker: a MessagePort carries the task (on first use the module this thread
+ * compiled, compiledWasm: the worker instantiates it on the shared memory without compiling it
+ * again; function, arguments); a 3-slot Int32Array on a SharedArrayBuffer is the doorbell: the main thread posts
  * the task, bumps slot 0 (posted) and notifies; the worker, blocked in Atomics.wait on slot 0,
  * stores the task number in slot 2 (taken), takes the task with receiveMessageOnPort
  * (synchronous), runs it, stores the task number in slot 1 (done) and notifies; the main thread
@@ -51,8 +53,7 @@ for (;;) {
   try {
     let exports = modules.get(message.key);
     if (!exports) {
-      const bytes = Buffer.from(message.base64, 'base64');
-      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+      exports = new WebAssembly.Instance(message.module, { env: { memory } }).exports;
       modules.set(message.key, exports);
     }
     exports[message.fn](...message.args);
@@ -121,7 +122,7 @@ export function startKernelPool(options: { threads?: number } = {}): NodeKernelP
         const slot = slots[i - 1]!;
         const first = !slot.known.has(key);
         slot.known.add(key);
-        slot.port.postMessage({ key, base64: first ? module : '', fn, args: calls[i] });
+        slot.port.postMessage({ key, module: first ? compiledWasm(module) : null, fn, args: calls[i] });
         Atomics.store(slot.bell, POSTED, task);
         Atomics.notify(slot.bell, POSTED);
       }

@@ -1,5 +1,5 @@
 export { type Backend, getBackend, setBackend } from './backend.js';
-export { instantiateWasm } from './instantiate.js';
+export { compiledWasm, instantiateWasm } from './instantiate.js';
 export {
   configureWasm,
   getWasmMemory,
