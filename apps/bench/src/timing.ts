@@ -53,53 +53,6 @@ export function measure(fn: () => void, policy: RepPolicy): Timing {
   return { medianMs: median(samples), minMs: Math.min(...samples), reps, inner };
 }
 
-/**
- * Time several functions in rotation: after each one's warm-up, every round takes one sample of
- * each (its own `inner` and reps, as measure would choose), so a disturbance of the machine
- * (another job, a slow phase of a shared VM: ~1.5x swings were seen here within one process) falls
- * on all of them alike and their ratios stay honest. A function that throws is dropped from the
- * rotation; its slot holds the error.
- */
-export function measureRotation(fns: readonly (() => void)[], policy: RepPolicy): (Timing | Error)[] {
-  const plans = fns.map((fn) => {
-    try {
-      const t = performance.now();
-      fn();
-      const first = performance.now() - t;
-      if (first < 100) fn();
-      return { inner: innerCount(first), reps: repsFor(policy, first), samples: [] as number[] };
-    } catch (error) {
-      return asError(error);
-    }
-  });
-  const rounds = Math.max(0, ...plans.map((p) => (p instanceof Error ? 0 : p.reps)));
-  for (let round = 0; round < rounds; round++) {
-    fns.forEach((fn, k) => {
-      const p = plans[k]!;
-      if (p instanceof Error || p.samples.length >= p.reps) return;
-      try {
-        // a short call (repeated `inner` times) starts warm, as it would timed alone: its operands
-        // in cache, not evicted by the others' (long calls move more data than the caches hold)
-        if (p.inner > 1) fn();
-        const t = performance.now();
-        for (let i = 0; i < p.inner; i++) fn();
-        p.samples.push((performance.now() - t) / p.inner);
-      } catch (error) {
-        plans[k] = asError(error);
-      }
-    });
-  }
-  return plans.map((p) =>
-    p instanceof Error
-      ? p
-      : { medianMs: median(p.samples), minMs: Math.min(...p.samples), reps: p.reps, inner: p.inner },
-  );
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
 export async function measureAsync(fn: () => Promise<unknown> | unknown, policy: RepPolicy): Promise<Timing> {
   let t = performance.now();
   await fn();
@@ -117,18 +70,28 @@ export async function measureAsync(fn: () => Promise<unknown> | unknown, policy:
 }
 
 /**
- * The copy floor: Float32Array.prototype.set copying bytes / 8 float32 values (each read and
- * written: `bytes` of traffic), the arrays made once. A kernel that moves `bytes` cannot beat it by
- * much; kernel time / copy time says how far from it it is. The source is written first: a
- * never-written array reads the OS's shared zero page, faster than memory.
+ * The copy floor: Float32Array.prototype.set copying (bytes / 2) bytes, i.e. reading half the
+ * traffic and writing the other half, measured once per traffic size in the current run. A kernel
+ * that moves `bytes` cannot beat it by much; kernel time / copy time says how far from it it is.
  */
-export function copyOf(bytes: number): () => void {
-  const n = Math.max(1, Math.round(bytes / 8));
-  const src = new Float32Array(n);
-  for (let i = 0; i < n; i++) src[i] = i;
-  const dst = new Float32Array(n);
-  dst.fill(1); // touch every page before timing
-  return () => dst.set(src);
+export class CopyFloor {
+  private readonly cache = new Map<number, Timing>();
+
+  constructor(private readonly policy: RepPolicy) {}
+
+  timing(bytes: number): Timing {
+    const n = Math.max(1, Math.round(bytes / 8));
+    let t = this.cache.get(n);
+    if (!t) {
+      const src = new Float32Array(n);
+      for (let i = 0; i < n; i++) src[i] = i;
+      const dst = new Float32Array(n);
+      dst.fill(1); // touch every page before timing
+      t = measure(() => dst.set(src), this.policy);
+      this.cache.set(n, t);
+    }
+    return t;
+  }
 }
 
 /** Just the policy fields (a KernelPlan is one, but only these cross to a peer worker). */

@@ -3,7 +3,7 @@ import { bytesOf, layoutOf, type NormCase, normCases } from '../src/kernels/case
 import { checkMatmulSample, checkOutputs, samplePositions } from '../src/kernels/check.js';
 import { matmulInputs, normInputs } from '../src/kernels/inputs.js';
 import { kernelPlan } from '../src/kernels/plan.js';
-import { copyOf, measure, measureRotation, median, repsFor, type Timing } from '../src/timing.js';
+import { measure, median, repsFor } from '../src/timing.js';
 
 describe('kernel cases', () => {
   it('lays each norm out as it is used', () => {
@@ -146,39 +146,5 @@ describe('timing', () => {
       while (performance.now() < end);
     };
     expect(measure(spin, { reps: 9, budgetMs: 1 }).reps).toBe(1);
-  });
-
-  it('times functions in rotation: one sample of each per round, each with its own reps', () => {
-    const log: string[] = [];
-    const spin = (name: string, ms: number) => () => {
-      log.push(name);
-      const end = performance.now() + ms;
-      while (performance.now() < end);
-    };
-    // a: 2.5 ms (inner 1, 5 reps); b: 12 ms, over the budget after one sample; c throws on its 4th call
-    let cCalls = 0;
-    const c = () => {
-      if (++cCalls === 4) throw new Error('c broke');
-      spin('c', 2.5)();
-    };
-    const policy = { reps: 5, budgetMs: 20 };
-    const [ta, tb, tc] = measureRotation([spin('a', 2.5), spin('b', 12), c], policy);
-    expect((ta as Timing).reps).toBe(5);
-    expect((tb as Timing).reps).toBe(1);
-    expect(tc).toBeInstanceOf(Error);
-    expect((tc as Error).message).toBe('c broke');
-    // warm-ups (two calls each), then rounds: a b c | a c(throws) | a | a | a
-    expect(log.join('')).toBe('aabbcc' + 'abc' + 'a' + 'aaa');
-    expect((ta as Timing).minMs).toBeGreaterThanOrEqual(2.5);
-    expect((ta as Timing).medianMs).toBeGreaterThanOrEqual((ta as Timing).minMs);
-  });
-
-  it('the copy floor copies bytes / 8 float32 values from a written source', () => {
-    const copy = copyOf(64);
-    copy();
-    // no handle on the arrays: time a large one against a small one instead (at least 16x the work)
-    const big = copyOf(1 << 24);
-    const t = measureRotation([copy, big], { reps: 3, budgetMs: Number.POSITIVE_INFINITY });
-    expect((t[1] as Timing).medianMs).toBeGreaterThan((t[0] as Timing).medianMs);
   });
 });

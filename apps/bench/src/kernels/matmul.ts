@@ -1,15 +1,15 @@
-import { allocate, matmul, Tensor } from '@normkit/tensor';
+import { allocate, type Backend, matmul, Tensor } from '@normkit/tensor';
+import type { PeerRow } from '../peers/protocol.js';
 import type { Progress } from '../progress.js';
 import type { KernelRow, KernelSection } from '../results.js';
-import { copyOf, policyOf } from '../timing.js';
-import { implOf, measuredBackends } from './backends.js';
+import { CopyFloor, measure, policyOf, type RepPolicy } from '../timing.js';
+import { implOf, measuredBackends, onBackend, placementProblem } from './backends.js';
 import { checkMatmulSample, samplePositions } from './check.js';
 import { formatCaseLine } from './format.js';
 import { matmulInputs } from './inputs.js';
 import type { PeerHost } from './peer-host.js';
 import type { KernelPlan, MatmulShape } from './plan.js';
 import { caseRows } from './rows.js';
-import { measureVariants, type Variant } from './variants.js';
 
 /** Output elements checked per matmul against a float64 dot product (all of them when fewer). */
 const SAMPLES = 256;
@@ -24,6 +24,7 @@ export async function runMatmulTable(
   progress: Progress,
   host: PeerHost | null,
 ): Promise<KernelSection> {
+  const copy = new CopyFloor(plan);
   const rows: KernelRow[] = [];
   const weight = (s: MatmulShape) => s.m * s.n * s.k + 1e7; // ETA weights: flops plus fixed costs
   progress.start(
@@ -35,9 +36,9 @@ export async function runMatmulTable(
     const { m, k, n } = s;
     const { a, b } = matmulInputs(m, k, n, seed);
     const samples = samplePositions(m, n, Math.min(SAMPLES, m * n), seed);
+    const measured: PeerRow[] = measuredBackends().map((be) => measureNormkit(be, s, a, b, samples, plan));
     const bytes = 4 * (m * k + k * n + m * n);
-    const { rows: measured, floor } = measureVariants(normkitVariants(s, a, b, samples), copyOf(bytes), plan);
-    const copyMs = floor instanceof Error ? Number.NaN : floor.medianMs;
+    const copyMs = copy.timing(bytes).medianMs;
     if (host)
       measured.push(...(await host.ask({ type: 'matmul', m, k, n, seed, policy: policyOf(plan), samples })));
     const info = { kernel: 'matmul', layout: s.label, shape: [m, k, n], bytes, flops: 2 * m * n * k, copyMs };
@@ -51,19 +52,20 @@ export async function runMatmulTable(
 }
 
 /**
- * normkit's matmul on each backend: A, B and C allocated there (wasm: in the wasm memory, so the
- * SIMD kernel runs with no copy in or out), checked on the sample.
+ * normkit's matmul on one backend: A, B and C allocated there (wasm: in the wasm memory, so the
+ * SIMD kernel runs with no copy in or out), checked on the sample, then timed.
  */
-function normkitVariants(
+function measureNormkit(
+  backend: Backend,
   s: MatmulShape,
   a: Float32Array,
   b: Float32Array,
   samples: [number, number][],
-): Variant[] {
-  return measuredBackends().map((backend) => ({
-    impl: implOf(backend),
-    backend,
-    prepare: () => {
+  policy: RepPolicy,
+): PeerRow {
+  const impl = implOf(backend);
+  try {
+    return onBackend(backend, (): PeerRow => {
       const make = (src: Float32Array | null, shape: [number, number]) => {
         const data = allocate('float32', shape[0] * shape[1]);
         if (src) data.set(src);
@@ -74,7 +76,18 @@ function normkitVariants(
       const C = make(null, [s.m, s.n]);
       const run = () => void matmul(A, B, C);
       run();
-      return { run, check: checkMatmulSample(a, b, C.data, s.m, s.k, s.n, samples), tensors: [A, B, C] };
-    },
-  }));
+      const check = checkMatmulSample(a, b, C.data, s.m, s.k, s.n, samples);
+      const misplaced = placementProblem(backend, [A, B, C]);
+      if (misplaced)
+        return { impl, timing: null, check: { ...check, ok: false }, note: `not timed: ${misplaced}` };
+      return { impl, timing: check.ok ? measure(run, policy) : null, check, note: '' };
+    });
+  } catch (error) {
+    return {
+      impl,
+      timing: null,
+      check: null,
+      note: `failed: ${(error as Error).message.split('\n')[0]}`,
+    };
+  }
 }
