@@ -21,13 +21,13 @@ import {
  * Node entry (@normkit/tensor/node): a worker_threads pool for row-parallel wasm kernels on the
  * shared wasm memory (wasm/pool.ts). Experimental, off until startKernelPool() is called.
  *
- * Protocol, per worker: a MessagePort carries the task (on first use the module this thread
- * compiled, compiledWasm: the worker instantiates it on the shared memory without compiling it
- * again; function, arguments); a 3-slot Int32Array on a SharedArrayBuffer is the doorbell: the main thread posts
- * the task, bumps slot 0 (posted) and notifies; the worker, blocked in Atomics.wait on slot 0,
- * stores the task number in slot 2 (taken), takes the task with receiveMessageOnPort
- * (synchronous), runs it, stores the task number in slot 1 (done) and notifies; the main thread
- * runs its own share meanwhile, then waits on slot 1. No event loop turn
+ * Protocol, per worker: a MessagePort carries the task (function, arguments, and on first use the
+ * module this thread compiled, compiledWasm, which the worker instantiates on the shared memory
+ * without compiling it again); a 3-slot Int32Array on a SharedArrayBuffer is the doorbell: the
+ * main thread posts the task, bumps slot 0 (posted) and notifies; the worker, blocked in
+ * Atomics.wait on slot 0, stores the task number in slot 2 (taken), takes the task with
+ * receiveMessageOnPort (synchronous), runs it, stores the task number in slot 1 (done) and
+ * notifies; the main thread runs its own share meanwhile, then waits on slot 1. No event loop turn
  * on either side; still, waking a sleeping worker makes a round trip cost ~60 us (norms'
  * bench/pool.bench.ts), so only calls of a few hundred microseconds or more are split.
  */
